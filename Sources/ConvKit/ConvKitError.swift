@@ -1,0 +1,39 @@
+/// The one error type of ConvKit. Every case carries the context a user needs to
+/// find and fix the problem: the layer, file, position, and what was expected.
+public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
+    /// A layer received an input it cannot process.
+    /// `layer` is the dotted layer name, `expected`/`found` describe the shapes.
+    case shapeMismatch(layer: String, expected: String, found: String)
+    /// A layer's hyper-parameter is invalid on its own (e.g. a kernel size of 0).
+    case invalidLayer(layer: String, reason: String)
+    /// A model spec file could not be parsed. `line` and `column` are 1-based; 0 when unknown.
+    case specError(file: String, line: Int, column: Int, reason: String)
+    /// A model name is neither in the zoo nor an existing spec file.
+    case unknownModel(name: String, known: [String])
+    /// A command-line argument or API argument has an invalid value.
+    case invalidArgument(name: String, reason: String)
+    /// Reading or writing a file failed.
+    case fileError(file: String, reason: String)
+    /// An exact count does not fit in a 64-bit signed integer.
+    case overflow(what: String)
+
+    public var description: String {
+        switch self {
+        case let .shapeMismatch(layer, expected, found):
+            return "layer '\(layer)': expected input \(expected), found \(found)"
+        case let .invalidLayer(layer, reason):
+            return "layer '\(layer)': \(reason)"
+        case let .specError(file, line, column, reason):
+            if line > 0 { return "\(file):\(line):\(column): \(reason)" }
+            return "\(file): \(reason)"
+        case let .unknownModel(name, known):
+            return "unknown model '\(name)': not a zoo model and no such spec file (zoo models: \(known.joined(separator: ", ")))"
+        case let .invalidArgument(name, reason):
+            return "invalid value for \(name): \(reason)"
+        case let .fileError(file, reason):
+            return "\(file): \(reason)"
+        case let .overflow(what):
+            return "integer overflow: \(what) does not fit in a 64-bit integer"
+        }
+    }
+}

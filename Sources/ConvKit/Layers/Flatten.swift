@@ -1,0 +1,21 @@
+/// Flattens `C×H×W` to `C·H·W` features (PyTorch's `nn.Flatten()`, C-major order).
+///
+/// Receptive field: a flattened unit sees the whole remaining `H×W` map, so the field grows as
+/// through a window covering it: `r = r_in + (H−1)·j_in`, jump `j_in·H`.
+public struct Flatten: LeafLayer {
+    public var name: String
+    public var kind: String { "Flatten" }
+    public init(_ name: String) { self.name = name }
+
+    public func outputShape(for input: Shape, path: String) throws -> Shape {
+        [try input.elementCount()]
+    }
+    public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost {
+        try LayerCost.elementwise(output: output)
+    }
+    public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
+        guard input.rank == 3 else { return field }
+        let (h, w) = (input.dimensions[1], input.dimensions[2])
+        return try field.through(effectiveKernel: (h, w), stride: (h, w))
+    }
+}

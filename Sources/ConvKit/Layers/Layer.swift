@@ -1,0 +1,67 @@
+/// A layer as an architecture value: its kind and hyper-parameters, no weights.
+///
+/// Describing a model with layers allocates nothing proportional to its parameter count;
+/// weights exist only once a network is instantiated. Every layer knows its shape rule,
+/// and the analysis walks layers through ``analyze(_:path:into:)``.
+public protocol Layer: Sendable {
+    /// The layer's name inside its parent (e.g. `conv1`); dotted paths join these.
+    var name: String { get }
+    /// The layer kind as shown in summaries and spec files, e.g. `Conv2d`.
+    var kind: String { get }
+    /// The output shape for one example of the given input shape.
+    /// - Parameter path: the dotted layer name used in error messages.
+    /// - Throws: ``ConvKitError`` naming `path` when the input does not fit.
+    func outputShape(for input: Shape, path: String) throws -> Shape
+    /// Appends this layer's summary rows (one per leaf layer, in execution order)
+    /// and returns the state after it.
+    func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState
+}
+
+/// A layer without sub-layers: it produces exactly one summary row.
+public protocol LeafLayer: Layer {
+    /// Exact per-example cost given the input and output shapes.
+    func cost(input: Shape, output: Shape, path: String) throws -> LayerCost
+    /// The receptive field after this layer, given the field before it.
+    func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField
+    /// The arithmetic behind the output shape, for `--explain` (empty when trivial).
+    func shapeFormula(input: Shape, output: Shape) -> [String]
+}
+
+/// What flows between layers during analysis: the activation shape and its receptive field.
+public struct AnalysisState: Sendable, Equatable {
+    public var shape: Shape
+    public var field: ReceptiveField
+    public init(shape: Shape, field: ReceptiveField = .pixel) {
+        self.shape = shape
+        self.field = field
+    }
+}
+
+extension LeafLayer {
+    /// Default: the field is unchanged (element-wise layers).
+    public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField { field }
+    public func shapeFormula(input: Shape, output: Shape) -> [String] { [] }
+
+    public func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState {
+        let output = try outputShape(for: state.shape, path: path)
+        let cost = try self.cost(input: state.shape, output: output, path: path)
+        let field = try receptiveField(after: state.field, input: state.shape, path: path)
+        var notes = shapeFormula(input: state.shape, output: output)
+        if field != state.field { notes.append("receptive field: " + field.formula(from: state.field)) }
+        rows.append(SummaryRow(name: path, kind: kind, input: state.shape, output: output,
+                               cost: cost, field: field, shapeNotes: notes))
+        return AnalysisState(shape: output, field: field)
+    }
+}
+
+/// Joins a parent path and a child name with a dot (`features` + `0` → `features.0`).
+func joinPath(_ parent: String, _ child: String) -> String {
+    parent.isEmpty ? child : parent + "." + child
+}
+
+/// Checks that `input` has the given rank, else throws a shape mismatch naming `path`.
+func requireRank(_ input: Shape, _ rank: Int, path: String, expected: String) throws {
+    guard input.rank == rank else {
+        throw ConvKitError.shapeMismatch(layer: path, expected: expected, found: input.description)
+    }
+}

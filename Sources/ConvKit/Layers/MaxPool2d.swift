@@ -1,0 +1,23 @@
+/// 2-D max pooling over each channel of NCHW activations; geometry and costs in ``PoolingWindow``.
+public struct MaxPool2d: LeafLayer {
+    public var name: String
+    public var window: PoolingWindow
+    public var kind: String { "MaxPool2d" }
+
+    public init(_ name: String, window: PoolingWindow) {
+        self.name = name
+        self.window = window
+    }
+    /// Square window: `MaxPool2d("pool1", kernel: 3, stride: 2)`.
+    public init(_ name: String, kernel: Int, stride: Int? = nil, padding: Int = 0, ceilMode: Bool = false) {
+        self.init(name, window: PoolingWindow(kernel: Size2(kernel), stride: stride.map { Size2($0) },
+                                              padding: Size2(padding), ceilMode: ceilMode))
+    }
+
+    public func outputShape(for input: Shape, path: String) throws -> Shape { try window.outputShape(for: input, path: path) }
+    public func shapeFormula(input: Shape, output: Shape) -> [String] { window.shapeFormula(input: input) }
+    public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost { try window.cost(output: output, path: path) }
+    public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
+        try window.receptiveField(after: field)
+    }
+}

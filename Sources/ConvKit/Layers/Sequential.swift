@@ -1,0 +1,34 @@
+/// Layers run one after another. Child names must be unique within it; a child's dotted
+/// name is `sequential.child` (the top-level body of a model has an empty name).
+public struct Sequential: Layer {
+    public var name: String
+    public var layers: [any Layer]
+    public var kind: String { "Sequential" }
+
+    public init(name: String, _ layers: [any Layer]) {
+        self.name = name
+        self.layers = layers
+    }
+
+    /// Throws if two children share a name (their parameters would collide).
+    func checkUniqueNames(path: String) throws {
+        var seen = Set<String>()
+        for layer in layers where !seen.insert(layer.name).inserted {
+            throw ConvKitError.invalidLayer(layer: path.isEmpty ? "(model)" : path, reason: "two layers are named '\(layer.name)'")
+        }
+    }
+
+    public func outputShape(for input: Shape, path: String) throws -> Shape {
+        try checkUniqueNames(path: path)
+        var shape = input
+        for layer in layers { shape = try layer.outputShape(for: shape, path: joinPath(path, layer.name)) }
+        return shape
+    }
+
+    public func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState {
+        try checkUniqueNames(path: path)
+        var state = state
+        for layer in layers { state = try layer.analyze(state, path: joinPath(path, layer.name), into: &rows) }
+        return state
+    }
+}

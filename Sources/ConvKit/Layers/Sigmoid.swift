@@ -1,0 +1,6 @@
+/// Logistic sigmoid, `y = 1/(1 + e^(−x))`, element-wise on any shape.
+public struct Sigmoid: ElementwiseLayer {
+    public var name: String
+    public var kind: String { "Sigmoid" }
+    public init(_ name: String) { self.name = name }
+}

@@ -1,0 +1,98 @@
+/// A pair of sizes along height and width (kernel, stride, dilation, padding).
+public struct Size2: Hashable, Sendable, CustomStringConvertible {
+    public var height: Int
+    public var width: Int
+    public init(_ height: Int, _ width: Int) {
+        self.height = height
+        self.width = width
+    }
+    /// The same size on both axes.
+    public init(_ both: Int) { self.init(both, both) }
+    public var isSquare: Bool { height == width }
+    /// `3` when square, else `3×5`.
+    public var description: String { isSquare ? "\(height)" : "\(height)×\(width)" }
+    var tuple: (height: Int, width: Int) { (height, width) }
+}
+
+/// Padding of a convolution or pooling window.
+public enum Padding: Hashable, Sendable, CustomStringConvertible {
+    /// `p` zeros on both sides of each axis (PyTorch's `padding=(ph, pw)`).
+    case explicit(Size2)
+    /// No padding (`padding='valid'`), the same as `.explicit(Size2(0))`.
+    case valid
+    /// Output size ⌈H/s⌉: total padding `max((H'−1)·s + d(k−1) + 1 − H, 0)`, the odd pixel at the
+    /// bottom/right (TensorFlow's `'same'`; for stride 1 identical to PyTorch's `padding='same'`).
+    case same
+
+    public var description: String {
+        switch self {
+        case let .explicit(p): return "\(p)"
+        case .valid: return "valid"
+        case .same: return "same"
+        }
+    }
+}
+
+/// The output-size rule shared by convolution and pooling along one axis.
+enum SlidingWindow {
+    /// Output length along one axis and the arithmetic behind it.
+    /// Explicit padding: `⌊(H + 2p − d(k−1) − 1)/s⌋ + 1`; with `ceilMode`, ⌈·⌉ instead of ⌊·⌋ and
+    /// (as PyTorch) the last window must start inside the input or left padding.
+    /// Returns `nil` output when the effective kernel is larger than the padded input.
+    static func outputLength(input: Int, kernel: Int, stride: Int, padding: Padding, axisPadding: Int,
+                             dilation: Int, ceilMode: Bool) -> (length: Int, formula: String)? {
+        let effective = dilation * (kernel - 1) + 1
+        switch padding {
+        case .same:
+            let length = (input + stride - 1) / stride
+            return (length, "⌈\(input)/\(stride)⌉ = \(length) (same padding)")
+        case .valid, .explicit:
+            let p = axisPadding
+            let span = input + 2 * p - effective
+            guard span >= 0 else { return nil }
+            var length = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+            if ceilMode && (length - 1) * stride >= input + p { length -= 1 }
+            let open = ceilMode ? "⌈" : "⌊", close = ceilMode ? "⌉" : "⌋"
+            let kernelText = dilation == 1 ? "(\(kernel)−1)" : "\(dilation)·(\(kernel)−1)"
+            return (length, "\(open)(\(input) + 2·\(p) − \(kernelText) − 1)/\(stride)\(close) + 1 = \(length)")
+        }
+    }
+
+    /// Validates the window hyper-parameters and computes the spatial output size.
+    static func output(layer path: String, input: Shape, kernel: Size2, stride: Size2, padding: Padding,
+                       dilation: Size2, ceilMode: Bool) throws -> (height: Int, width: Int, formulas: [String]) {
+        guard kernel.height > 0, kernel.width > 0 else {
+            throw ConvKitError.invalidLayer(layer: path, reason: "kernel size must be positive, found \(kernel)")
+        }
+        guard stride.height > 0, stride.width > 0 else {
+            throw ConvKitError.invalidLayer(layer: path, reason: "stride must be positive, found \(stride)")
+        }
+        guard dilation.height > 0, dilation.width > 0 else {
+            throw ConvKitError.invalidLayer(layer: path, reason: "dilation must be positive, found \(dilation)")
+        }
+        let pad = explicitPadding(padding)
+        guard pad.height >= 0, pad.width >= 0 else {
+            throw ConvKitError.invalidLayer(layer: path, reason: "padding must be non-negative, found \(padding)")
+        }
+        let h = input.dimensions[1], w = input.dimensions[2]
+        guard let oh = outputLength(input: h, kernel: kernel.height, stride: stride.height, padding: padding,
+                                    axisPadding: pad.height, dilation: dilation.height, ceilMode: ceilMode),
+              let ow = outputLength(input: w, kernel: kernel.width, stride: stride.width, padding: padding,
+                                    axisPadding: pad.width, dilation: dilation.width, ceilMode: ceilMode),
+              oh.length > 0, ow.length > 0
+        else {
+            let effective = Size2(dilation.height * (kernel.height - 1) + 1, dilation.width * (kernel.width - 1) + 1)
+            throw ConvKitError.shapeMismatch(
+                layer: path,
+                expected: "spatial size of at least \(effective.height)×\(effective.width) after padding \(padding) (kernel \(kernel), dilation \(dilation))",
+                found: "\(input) (\(h + 2 * pad.height)×\(w + 2 * pad.width) padded)")
+        }
+        return (oh.length, ow.length, ["H' = " + oh.formula, "W' = " + ow.formula])
+    }
+
+    /// The symmetric per-side padding; 0 for `valid`, and for `same` (whose output does not use it).
+    static func explicitPadding(_ padding: Padding) -> Size2 {
+        if case let .explicit(p) = padding { return p }
+        return Size2(0)
+    }
+}

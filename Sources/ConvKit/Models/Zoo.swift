@@ -1,0 +1,28 @@
+/// The built-in models, by name. Each model's file names its source and every deviation.
+public enum Zoo {
+    /// A zoo entry: name, one-line description and a builder (no weights are allocated).
+    public struct Entry: Sendable {
+        public var name: String
+        public var description: String
+        public var build: @Sendable () -> Architecture
+    }
+
+    /// All zoo models in the order `convkit models` lists them.
+    public static let entries: [Entry] = [
+        Entry(name: "lenet5", description: "LeNet-5 for CIFAR-10 (PyTorch tutorial): 2 conv + 3 linear, ReLU, max-pool; 3×32×32", build: { lenet5() }),
+        Entry(name: "lenet5-1998", description: "LeNet-5 as in LeCun et al. 1998: C1, S2, C3 (partial table), S4, C5, F6, output; 1×32×32", build: { lenet5Original() }),
+        Entry(name: "alexnet", description: "AlexNet, Krizhevsky et al. 2012, two-GPU model with grouped conv2/4/5 and LRN; 3×227×227", build: { alexnet() }),
+        Entry(name: "alexnet-torchvision", description: "AlexNet as in torchvision (single GPU, 64-192-384-256-256); 3×224×224", build: { alexnetTorchvision() }),
+        Entry(name: "inception-naive", description: "Inception module, naive: 1×1/3×3/5×5 conv + 3×3 max-pool branches; 256×32×32", build: { inceptionNaive() }),
+        Entry(name: "inception-bottleneck", description: "Inception module with 1×1 bottlenecks (64) before 3×3/5×5 and after the pool; 256×32×32", build: { inceptionBottleneck() }),
+        Entry(name: "vgg16", description: "VGG-16, configuration D of Simonyan & Zisserman 2014 (torchvision layout); 3×224×224", build: { vgg16() }),
+    ]
+
+    /// Names of all zoo models.
+    public static var names: [String] { entries.map(\.name) }
+
+    /// The architecture of a zoo model, or `nil` if there is none by that name.
+    public static func model(named name: String) -> Architecture? {
+        entries.first { $0.name == name.lowercased() }?.build()
+    }
+}

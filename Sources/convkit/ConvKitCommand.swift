@@ -1,0 +1,31 @@
+import ArgumentParser
+import ConvKit
+import Foundation
+
+/// `convkit`: count, train and explain convolutional networks.
+@main
+struct ConvKitCommand: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "convkit",
+        abstract: "Count, train and explain convolutional neural networks.",
+        subcommands: [SummaryCommand.self, ModelsCommand.self]
+    )
+
+    /// Runs the command; every error becomes one `error: …` line on stderr and a non-zero exit.
+    static func main() {
+        do {
+            var command = try parseAsRoot()
+            try command.run()
+        } catch let error as ConvKitError {
+            FileHandle.standardError.write(Data("error: \(error)\n".utf8))
+            Foundation.exit(1)
+        } catch {
+            let code = exitCode(for: error)
+            if code == .success || error is CleanExit { exit(withError: error) }
+            var message = message(for: error)
+            if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
+            FileHandle.standardError.write(Data("error: \(message)\n(see 'convkit help')\n".utf8))
+            Foundation.exit(code.rawValue)
+        }
+    }
+}
