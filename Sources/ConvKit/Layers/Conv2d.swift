@@ -96,21 +96,24 @@ public struct Conv2d: LeafLayer {
         let (oc, oh, ow) = (output.dimensions[0], output.dimensions[1], output.dimensions[2])
         let units = try Count.units(of: output, "units of \(path)")
         let weights: Count
-        let perPosition: Count
+        let macs: Count
         if let table = connectionTable {
             let links = table.reduce(0) { $0 + $1.count }
             weights = try Count.product([(links, "\(links) table links"), (kernel.height, "\(kernel.height)"),
                                          (kernel.width, "\(kernel.width)")], "weights of \(path)")
-            perPosition = weights
+            // Each output map has H'·W' positions; together they use every table weight once.
+            macs = try Count.product([(oh, "\(oh)"), (ow, "\(ow)"), (weights.value, "\(weights.value.grouped) weights")],
+                                     "MACs of \(path)")
         } else {
             let groupIn = input.dimensions[0] / groups
             let inText = groups == 1 ? "\(groupIn)" : "(\(input.dimensions[0])/\(groups))"
             weights = try Count.product([(oc, "\(oc)"), (groupIn, inText), (kernel.height, "\(kernel.height)"),
                                          (kernel.width, "\(kernel.width)")], "weights of \(path)")
-            perPosition = weights
+            // Every output unit reads (C/g)·kh·kw inputs.
+            let perUnit = try Checked.product([groupIn, kernel.height, kernel.width], "inputs per unit of \(path)")
+            macs = try Count.product([(units.value, "\(units.value.grouped) units"),
+                                      (perUnit, "(\(inText)·\(kernel.height)·\(kernel.width))")], "MACs of \(path)")
         }
-        let macs = try Count.product([(oh, "\(oh)"), (ow, "\(ow)"), (perPosition.value, "\(perPosition.value.grouped) weights")],
-                                     "MACs of \(path)")
         let biases = bias ? Count(oc, formula: oc.grouped) : .zero
         return LayerCost(units: units, weights: weights, biases: biases, macs: macs,
                          connections: try LayerCost.weightedConnections(macs: macs, units: units, hasBias: bias))

@@ -48,10 +48,13 @@ enum SlidingWindow {
             return (length, "⌈\(input)/\(stride)⌉ = \(length) (same padding)")
         case .valid, .explicit:
             let p = axisPadding
-            let span = input + 2 * p - effective
-            guard span >= 0 else { return nil }
-            var length = (ceilMode ? (span + stride - 1) / stride : span / stride) + 1
+            // PyTorch's pooling_output_shape: floor division (toward −∞) of the span, plus
+            // stride − 1 in ceil mode, so a ceil-mode window may overhang the padded input.
+            let numerator = input + 2 * p - effective + (ceilMode ? stride - 1 : 0)
+            let quotient = numerator >= 0 ? numerator / stride : -((-numerator + stride - 1) / stride)
+            var length = quotient + 1
             if ceilMode && (length - 1) * stride >= input + p { length -= 1 }
+            guard length >= 1 else { return nil }
             let open = ceilMode ? "⌈" : "⌊", close = ceilMode ? "⌉" : "⌋"
             let kernelText = dilation == 1 ? "(\(kernel)−1)" : "\(dilation)·(\(kernel)−1)"
             return (length, "\(open)(\(input) + 2·\(p) − \(kernelText) − 1)/\(stride)\(close) + 1 = \(length)")

@@ -30,6 +30,8 @@ import Testing
         Case(layer: MaxPool2d("ceil", kernel: 3, stride: 2, ceilMode: true), input: [1, 6, 6], output: [1, 3, 3]),
         // ceil ⌈(5 + 2 − 2)/2⌉ + 1 = 4, but window 3 would start at 3·2 = 6 ≥ 5 + 1: dropped → 3
         Case(layer: MaxPool2d("ceil-drop", kernel: 2, stride: 2, padding: 1, ceilMode: true), input: [1, 5, 5], output: [1, 3, 3]),
+        // ceil mode may overhang the padded input (PyTorch): ⌊(2 + 2 − 5 + 1)/2⌋ + 1 = 1 on H = 2
+        Case(layer: MaxPool2d("overhang", kernel: 5, stride: 2, padding: 1, ceilMode: true), input: [1, 2, 5], output: [1, 1, 2]),
         // avg-pool 2 (stride defaults to kernel): ⌊(5 − 2)/2⌋ + 1 = 2
         Case(layer: AvgPool2d("avg", kernel: 2), input: [3, 5, 5], output: [3, 2, 2]),
         Case(layer: AdaptiveAvgPool2d("global", outputSize: Size2(1)), input: [8, 7, 5], output: [8, 1, 1]),
