@@ -1,0 +1,40 @@
+/// A dense float32 tensor, contiguous and row-major (activations NCHW, conv weights OIHW,
+/// linear weights `[out, in]`). A value type: copies share storage until one is written.
+public struct Tensor: Sendable, Equatable {
+    /// Sizes of each dimension, outermost first, e.g. `[N, C, H, W]`.
+    public private(set) var shape: [Int]
+    /// The elements in row-major order; `storage.count == shape.product`.
+    public var storage: [Float]
+
+    /// A tensor of the given shape filled with `value`.
+    public init(shape: [Int], repeating value: Float = 0) {
+        self.shape = shape
+        self.storage = Array(repeating: value, count: shape.reduce(1, *))
+    }
+
+    /// A tensor with the given elements; throws if their count does not match the shape.
+    public init(shape: [Int], values: [Float]) throws {
+        let count = try Checked.product(shape, "tensor of shape \(shape)")
+        guard values.count == count, shape.allSatisfy({ $0 >= 0 }) else {
+            throw ConvKitError.invalidArgument(name: "tensor values", reason: "shape \(shape) needs \(count) values, found \(values.count)")
+        }
+        self.shape = shape
+        self.storage = values
+    }
+
+    /// Number of elements.
+    public var count: Int { storage.count }
+
+    /// The same elements viewed with another shape of equal element count.
+    public func reshaped(_ newShape: [Int]) throws -> Tensor {
+        try Tensor(shape: newShape, values: storage)
+    }
+
+    /// Changes the shape in place; the element count must stay the same.
+    public mutating func reshape(_ newShape: [Int]) throws {
+        guard newShape.reduce(1, *) == storage.count else {
+            throw ConvKitError.invalidArgument(name: "tensor shape", reason: "cannot view \(shape) (\(storage.count) values) as \(newShape)")
+        }
+        shape = newShape
+    }
+}
