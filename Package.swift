@@ -12,9 +12,10 @@ let package = Package(
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
     ],
     targets: [
+        .target(name: "ConvKitKernels"),
         .target(
             name: "ConvKit",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: ["ConvKitKernels", .product(name: "Yams", package: "Yams")]
         ),
         .executableTarget(
             name: "convkit",
@@ -23,6 +24,7 @@ let package = Package(
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ]
         ),
+        .testTarget(name: "ConvKitKernelsTests", dependencies: ["ConvKitKernels"]),
         .testTarget(
             name: "ConvKitTests",
             dependencies: ["ConvKit", "convkit"],

@@ -29,3 +29,11 @@ public struct AvgPool2d: LeafLayer {
         try window.receptiveField(after: field)
     }
 }
+
+extension AvgPool2d: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        let output = try outputShape(for: input, path: path)
+        return PoolingRuntime(path: path, input: input, output: output, geometry: window.geometry(input: input, output: output),
+                              mode: .average(countIncludePad: countIncludePad))
+    }
+}

@@ -51,3 +51,133 @@ public struct BatchNorm: LeafLayer {
         return cost
     }
 }
+
+extension BatchNorm: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        _ = try outputShape(for: input, path: path)
+        let c = input.dimensions[0]
+        var parameters: [Parameter] = []
+        if affine {
+            parameters.append(Parameter(name: joinPath(path, "weight"), value: Tensor(shape: [c], repeating: 1)))
+            parameters.append(Parameter(name: joinPath(path, "bias"), value: Tensor(shape: [c], repeating: 0)))
+        }
+        parameters.append(Parameter(name: joinPath(path, "running_mean"), value: Tensor(shape: [c], repeating: 0), isTrainable: false))
+        parameters.append(Parameter(name: joinPath(path, "running_var"), value: Tensor(shape: [c], repeating: 1), isTrainable: false))
+        parameters.append(Parameter(name: joinPath(path, "num_batches_tracked"), value: Tensor(shape: [], repeating: 0),
+                                    isTrainable: false, storageType: .int64))
+        return BatchNormRuntime(path: path, shape: input, layer: self, parameters: parameters)
+    }
+}
+
+/// Batch normalization over `[N, C, …]`, statistics per channel over the N·S values (S = H·W,
+/// or 1 for BatchNorm1d). Sums are taken in Double.
+/// Training: x̂ = (x − μ_B)/√(σ²_B + ε) with the biased batch variance; running_mean ←
+/// (1−m)·running_mean + m·μ_B and running_var ← (1−m)·running_var + m·σ²_B·n/(n−1).
+/// Backward (training): dx = γ/(n·√(σ²_B + ε)) · (n·dy − Σdy − x̂·Σ(dy·x̂)); evaluation: dx = γ·dy/√(var + ε).
+final class BatchNormRuntime: LayerRuntime {
+    let path: String
+    let shape: Shape
+    let layer: BatchNorm
+    let parameters: [Parameter]
+    private var normalized: [Float] = []
+    private var inverseStd: [Float] = []
+    private var trainedStatistics = false
+
+    init(path: String, shape: Shape, layer: BatchNorm, parameters: [Parameter]) {
+        self.path = path
+        self.shape = shape
+        self.layer = layer
+        self.parameters = parameters
+    }
+
+    private var gamma: Parameter? { layer.affine ? parameters[0] : nil }
+    private var beta: Parameter? { layer.affine ? parameters[1] : nil }
+    private var runningMean: Parameter { parameters[layer.affine ? 2 : 0] }
+    private var runningVariance: Parameter { parameters[layer.affine ? 3 : 1] }
+    private var batchesTracked: Parameter { parameters[layer.affine ? 4 : 2] }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(shape, path: path)
+        let (n, c) = (x.batch, shape.dimensions[0])
+        let spatial = shape.dimensions.dropFirst().reduce(1, *)
+        let count = n * spatial
+        trainedStatistics = context.training
+        if context.training && count < 2 {
+            throw ConvKitError.shapeMismatch(layer: path, expected: "more than 1 value per channel in training (batch size ≥ 2)", found: "\(count)")
+        }
+        var y = Tensor(shape: x.shape)
+        if normalized.count != x.count { normalized = [Float](repeating: 0, count: x.count) }
+        inverseStd = [Float](repeating: 0, count: c)
+        let eps = layer.epsilon, momentum = layer.momentum
+        for channel in 0..<c {
+            let mean: Double, variance: Double
+            if context.training {
+                var sum = 0.0
+                for image in 0..<n {
+                    let base = (image * c + channel) * spatial
+                    for i in 0..<spatial { sum += Double(x.storage[base + i]) }
+                }
+                mean = sum / Double(count)
+                var squares = 0.0
+                for image in 0..<n {
+                    let base = (image * c + channel) * spatial
+                    for i in 0..<spatial { let d = Double(x.storage[base + i]) - mean; squares += d * d }
+                }
+                variance = squares / Double(count)
+                let rm = Double(runningMean.value.storage[channel]), rv = Double(runningVariance.value.storage[channel])
+                runningMean.value.storage[channel] = Float((1 - momentum) * rm + momentum * mean)
+                runningVariance.value.storage[channel] = Float((1 - momentum) * rv + momentum * variance * Double(count) / Double(count - 1))
+            } else {
+                mean = Double(runningMean.value.storage[channel])
+                variance = Double(runningVariance.value.storage[channel])
+            }
+            let invStd = Float(1 / (variance + eps).squareRoot())
+            inverseStd[channel] = invStd
+            let g = gamma?.value.storage[channel] ?? 1, b = beta?.value.storage[channel] ?? 0
+            let m = Float(mean)
+            for image in 0..<n {
+                let base = (image * c + channel) * spatial
+                for i in 0..<spatial {
+                    let xhat = (x.storage[base + i] - m) * invStd
+                    normalized[base + i] = xhat
+                    y.storage[base + i] = g * xhat + b
+                }
+            }
+        }
+        if context.training { batchesTracked.value.storage[0] += 1 }
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(shape, path: path)
+        let (n, c) = (dy.batch, shape.dimensions[0])
+        let spatial = shape.dimensions.dropFirst().reduce(1, *)
+        let count = Double(n * spatial)
+        var dx = Tensor(shape: dy.shape)
+        for channel in 0..<c {
+            var sumDy = 0.0, sumDyXhat = 0.0
+            for image in 0..<n {
+                let base = (image * c + channel) * spatial
+                for i in 0..<spatial {
+                    let d = Double(dy.storage[base + i])
+                    sumDy += d
+                    sumDyXhat += d * Double(normalized[base + i])
+                }
+            }
+            if let gamma { gamma.gradient.storage[channel] += Float(sumDyXhat) }
+            if let beta { beta.gradient.storage[channel] += Float(sumDy) }
+            let g = gamma?.value.storage[channel] ?? 1
+            let scale = g * inverseStd[channel]
+            let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
+            for image in 0..<n {
+                let base = (image * c + channel) * spatial
+                for i in 0..<spatial {
+                    dx.storage[base + i] = trainedStatistics
+                        ? scale * (dy.storage[base + i] - meanDy - normalized[base + i] * meanDyXhat)
+                        : scale * dy.storage[base + i]
+                }
+            }
+        }
+        return dx
+    }
+}

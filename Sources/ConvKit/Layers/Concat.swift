@@ -60,3 +60,71 @@ public struct Concat: Layer {
         return AnalysisState(shape: output, field: joined)
     }
 }
+
+extension Concat: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        let output = try outputShape(for: input, path: path)
+        var runtimes: [any LayerRuntime] = []
+        var channels: [Int] = []
+        for branch in branches {
+            let branchPath = joinPath(path, branch.name)
+            runtimes.append(try branch.makeRuntime(input: input, path: branchPath, random: &random))
+            channels.append(try branch.outputShape(for: input, path: branchPath).dimensions[0])
+        }
+        return ConcatRuntime(path: path, input: input, output: output, branches: runtimes, channels: channels)
+    }
+}
+
+/// Forward: every branch on the same input, outputs copied side by side along channels.
+/// Backward: ∂L/∂output split by channels, each branch run backward, input gradients summed.
+final class ConcatRuntime: LayerRuntime {
+    let path: String
+    let input: Shape, output: Shape
+    let branches: [any LayerRuntime]
+    let channels: [Int]
+    var parameters: [Parameter] { branches.flatMap(\.parameters) }
+
+    init(path: String, input: Shape, output: Shape, branches: [any LayerRuntime], channels: [Int]) {
+        self.path = path
+        self.input = input
+        self.output = output
+        self.branches = branches
+        self.channels = channels
+    }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(input, path: path)
+        let spatial = output.dimensions[1] * output.dimensions[2]
+        let total = output.dimensions[0]
+        var y = Tensor(shape: [x.batch] + output.dimensions)
+        var offset = 0
+        for (branch, c) in zip(branches, channels) {
+            let part = try branch.forward(x, &context)
+            for image in 0..<x.batch {
+                let source = image * c * spatial, target = (image * total + offset) * spatial
+                y.storage.replaceSubrange(target..<(target + c * spatial), with: part.storage[source..<(source + c * spatial)])
+            }
+            offset += c
+        }
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(output, path: path)
+        let spatial = output.dimensions[1] * output.dimensions[2]
+        let total = output.dimensions[0]
+        var dx = Tensor(shape: [dy.batch] + input.dimensions)
+        var offset = 0
+        for (branch, c) in zip(branches, channels) {
+            var part = Tensor(shape: [dy.batch, c, output.dimensions[1], output.dimensions[2]])
+            for image in 0..<dy.batch {
+                let source = (image * total + offset) * spatial, target = image * c * spatial
+                part.storage.replaceSubrange(target..<(target + c * spatial), with: dy.storage[source..<(source + c * spatial)])
+            }
+            let g = try branch.backward(part, &context)
+            for i in 0..<dx.count { dx.storage[i] += g.storage[i] }
+            offset += c
+        }
+        return dx
+    }
+}

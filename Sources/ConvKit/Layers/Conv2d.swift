@@ -123,3 +123,190 @@ public struct Conv2d: LeafLayer {
         try field.through(effectiveKernel: effectiveKernel.tuple, stride: stride.tuple)
     }
 }
+
+import ConvKitKernels
+
+extension Conv2d: InstantiableLayer {
+    /// The kernel geometry for one group of input channels of an input `C×H×W`.
+    func geometry(input: Shape, output: Shape) -> WindowGeometry {
+        let (h, w) = (input.dimensions[1], input.dimensions[2])
+        let (oh, ow) = (output.dimensions[1], output.dimensions[2])
+        var pad = SlidingWindow.explicitPadding(padding)
+        if case .same = padding {
+            // Total padding (out−1)·s + d(k−1) + 1 − H, the smaller half on top/left.
+            pad = Size2(max((oh - 1) * stride.height + effectiveKernel.height - h, 0) / 2,
+                        max((ow - 1) * stride.width + effectiveKernel.width - w, 0) / 2)
+        }
+        return WindowGeometry(channels: input.dimensions[0] / groups, height: h, width: w,
+                              kernelHeight: kernel.height, kernelWidth: kernel.width,
+                              strideHeight: stride.height, strideWidth: stride.width, padTop: pad.height, padLeft: pad.width,
+                              dilationHeight: dilation.height, dilationWidth: dilation.width, outputHeight: oh, outputWidth: ow)
+    }
+
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        let output = try outputShape(for: input, path: path)
+        let g = geometry(input: input, output: output)
+        let fanIn = g.columnRows
+        let weightShape = [outChannels, input.dimensions[0] / groups, kernel.height, kernel.width]
+        var mask: [Float]?
+        var weights = pytorchDefaultUniform(count: weightShape.reduce(1, *), fanIn: fanIn, random: &random)
+        if let table = connectionTable {
+            // Weights between unconnected maps are fixed at zero.
+            var m = [Float](repeating: 0, count: weights.count)
+            let perPair = kernel.height * kernel.width
+            for (o, inputs) in table.enumerated() {
+                for c in inputs { for t in 0..<perPair { m[(o * input.dimensions[0] + c) * perPair + t] = 1 } }
+            }
+            for i in weights.indices { weights[i] *= m[i] }
+            mask = m
+        }
+        let weight = Parameter(name: joinPath(path, "weight"), value: try Tensor(shape: weightShape, values: weights), mask: mask)
+        let biasParameter = bias ? Parameter(name: joinPath(path, "bias"),
+                                             value: try Tensor(shape: [outChannels], values: pytorchDefaultUniform(count: outChannels, fanIn: fanIn, random: &random))) : nil
+        return Conv2dRuntime(path: path, input: input, output: output, geometry: g, groups: groups, weight: weight, bias: biasParameter)
+    }
+}
+
+/// Convolution by im2col + GEMM, per image, parallel over chunks of the batch.
+/// Forward per group g: Y_g (O/g × P) = W_g (O/g × K) · col_g (K × P), K = (C/g)·kh·kw, P = oh·ow.
+/// Backward: dW_g += dY_g · col_gᵀ; dcol_g = W_gᵀ · dY_g, folded back with col2im; db = Σ_P dY.
+final class Conv2dRuntime: LayerRuntime {
+    let path: String
+    let input: Shape, output: Shape
+    let g: WindowGeometry
+    let groups: Int
+    let weight: Parameter
+    let bias: Parameter?
+    private var savedInput = Tensor(shape: [0])
+
+    init(path: String, input: Shape, output: Shape, geometry: WindowGeometry, groups: Int, weight: Parameter, bias: Parameter?) {
+        self.path = path
+        self.input = input
+        self.output = output
+        self.g = geometry
+        self.groups = groups
+        self.weight = weight
+        self.bias = bias
+    }
+
+    var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(input, path: path)
+        let n = x.batch
+        let (c, o) = (input.dimensions[0], output.dimensions[0])
+        let (k, p) = (g.columnRows, g.columnCount)
+        let (og, cg) = (o / groups, c / groups)
+        let inPlane = g.height * g.width
+        var y = Tensor(shape: [n] + output.dimensions)
+        let chunks = min(context.threads, n)
+        let g = self.g
+        let groups = self.groups
+        x.storage.withUnsafeBufferPointer { xs in
+            weight.value.storage.withUnsafeBufferPointer { ws in
+                y.storage.withUnsafeMutableBufferPointer { ys in
+                    let (xp, wp, yp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!)
+                    let biasValues = bias?.value.storage
+                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                        let col = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
+                        defer { col.deallocate() }
+                        for image in chunkRange(chunk, of: chunks, count: n) {
+                            for group in 0..<groups {
+                                im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
+                                sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
+                                      a: wp + group * og * k, lda: k, b: col, ldb: p,
+                                      beta: 0, c: yp + (image * o + group * og) * p, ldc: p)
+                            }
+                            if let biasValues {
+                                for channel in 0..<o {
+                                    let row = yp + (image * o + channel) * p
+                                    let b = biasValues[channel]
+                                    for i in 0..<p { row[i] += b }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        savedInput = x
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(output, path: path)
+        let x = savedInput
+        let n = x.batch
+        let (c, o) = (input.dimensions[0], output.dimensions[0])
+        let (k, p) = (g.columnRows, g.columnCount)
+        let (og, cg) = (o / groups, c / groups)
+        let inPlane = g.height * g.width
+        let chunks = min(context.threads, n)
+        var dx = Tensor(shape: x.shape)
+        // Per-chunk gradient accumulators, summed in chunk order (deterministic).
+        var partialW = [Float](repeating: 0, count: chunks * weight.value.count)
+        var partialB = [Float](repeating: 0, count: chunks * o)
+        let weightCount = weight.value.count
+        let g = self.g
+        let groups = self.groups
+        x.storage.withUnsafeBufferPointer { xs in
+            dy.storage.withUnsafeBufferPointer { dys in
+                weight.value.storage.withUnsafeBufferPointer { ws in
+                    dx.storage.withUnsafeMutableBufferPointer { dxs in
+                        partialW.withUnsafeMutableBufferPointer { pws in
+                            partialB.withUnsafeMutableBufferPointer { pbs in
+                                let (xp, dyp, wp, dxp, pwp, pbp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress!, pws.baseAddress!, pbs.baseAddress!)
+                                parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                                    let col = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
+                                    defer { col.deallocate() }
+                                    let dW = pwp + chunk * weightCount
+                                    let dB = pbp + chunk * o
+                                    for image in chunkRange(chunk, of: chunks, count: n) {
+                                        for group in 0..<groups {
+                                            let xg = xp + (image * c + group * cg) * inPlane
+                                            let dyg = dyp + (image * o + group * og) * p
+                                            im2col(xg, g, into: col)
+                                            // dW_g (og × k) += dY_g (og × p) · colᵀ (p × k)
+                                            sgemm(transposeA: false, transposeB: true, m: og, n: k, k: p,
+                                                  a: dyg, lda: p, b: col, ldb: p, beta: 1, c: dW + group * og * k, ldc: k)
+                                            // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p)
+                                            sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
+                                                  a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
+                                            col2im(col, g, into: dxp + (image * c + group * cg) * inPlane)
+                                        }
+                                        for channel in 0..<o {
+                                            let row = dyp + (image * o + channel) * p
+                                            var sum: Float = 0
+                                            for i in 0..<p { sum += row[i] }
+                                            dB[channel] += sum
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        accumulate(partialW, chunks: chunks, into: weight)
+        if let bias { accumulate(partialB, chunks: chunks, into: bias) }
+        return dx
+    }
+}
+
+/// Adds per-chunk partial gradients (chunk-major) to `parameter.gradient` in chunk order,
+/// zeroing masked entries.
+func accumulate(_ partial: [Float], chunks: Int, into parameter: Parameter) {
+    let count = parameter.gradient.count
+    parameter.gradient.storage.withUnsafeMutableBufferPointer { grad in
+        partial.withUnsafeBufferPointer { part in
+            for chunk in 0..<chunks {
+                let base = chunk * count
+                for i in 0..<count { grad[i] += part[base + i] }
+            }
+            if let mask = parameter.mask {
+                for i in 0..<count { grad[i] *= mask[i] }
+            }
+        }
+    }
+}

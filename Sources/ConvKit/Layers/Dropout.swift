@@ -16,3 +16,44 @@ public struct Dropout: ElementwiseLayer {
         return input
     }
 }
+
+extension Dropout: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        DropoutRuntime(path: path, shape: try outputShape(for: input, path: path), probability: Float(probability))
+    }
+}
+
+/// Training: y = x·m/(1−p) with m ~ Bernoulli(1−p) from the context's generator; evaluation: y = x.
+final class DropoutRuntime: StatelessRuntime {
+    let path: String
+    let shape: Shape
+    let probability: Float
+    private var scaledMask: [Float] = []
+    private var wasTraining = false
+    init(path: String, shape: Shape, probability: Float) {
+        self.path = path
+        self.shape = shape
+        self.probability = probability
+    }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(shape, path: path)
+        wasTraining = context.training && probability > 0
+        guard wasTraining else { return x }
+        let keep = 1 / (1 - probability)
+        if scaledMask.count != x.count { scaledMask = [Float](repeating: 0, count: x.count) }
+        var y = x
+        for i in 0..<x.count {
+            scaledMask[i] = context.random.nextUniform() < probability ? 0 : keep
+            y.storage[i] *= scaledMask[i]
+        }
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        guard wasTraining else { return dy }
+        var dx = dy
+        for i in 0..<dx.count { dx.storage[i] *= scaledMask[i] }
+        return dx
+    }
+}

@@ -9,3 +9,45 @@ extension ElementwiseLayer {
         try LayerCost.elementwise(output: output)
     }
 }
+
+/// An activation written as `y = f(x)` with a derivative expressible from the output `y`.
+protocol ActivationFunction: ElementwiseLayer {
+    /// y = f(x), element-wise.
+    static func apply(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>)
+    /// dx = dy · f′(x), with f′ written in terms of y.
+    static func gradient(_ y: UnsafeBufferPointer<Float>, _ dy: UnsafeBufferPointer<Float>, _ dx: UnsafeMutableBufferPointer<Float>)
+}
+
+extension ActivationFunction {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        ActivationRuntime<Self>(path: path, shape: try outputShape(for: input, path: path))
+    }
+}
+
+/// Runs an ``ActivationFunction``; keeps the output for backward.
+final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
+    let path: String
+    let shape: Shape
+    private var savedOutput = Tensor(shape: [0])
+    init(path: String, shape: Shape) {
+        self.path = path
+        self.shape = shape
+    }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(shape, path: path)
+        var y = Tensor(shape: x.shape)
+        x.storage.withUnsafeBufferPointer { xs in y.storage.withUnsafeMutableBufferPointer { Function.apply(xs, $0) } }
+        savedOutput = y
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(shape, path: path)
+        var dx = Tensor(shape: dy.shape)
+        savedOutput.storage.withUnsafeBufferPointer { ys in
+            dy.storage.withUnsafeBufferPointer { dys in dx.storage.withUnsafeMutableBufferPointer { Function.gradient(ys, dys, $0) } }
+        }
+        return dx
+    }
+}

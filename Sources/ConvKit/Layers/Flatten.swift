@@ -19,3 +19,28 @@ public struct Flatten: LeafLayer {
         return try field.through(effectiveKernel: (h, w), stride: (h, w))
     }
 }
+
+extension Flatten: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        FlattenRuntime(path: path, input: input, output: try outputShape(for: input, path: path))
+    }
+}
+
+/// A reshape: `[N, C, H, W]` ↔ `[N, C·H·W]`; no data moves.
+final class FlattenRuntime: StatelessRuntime {
+    let path: String
+    let input: Shape, output: Shape
+    init(path: String, input: Shape, output: Shape) {
+        self.path = path
+        self.input = input
+        self.output = output
+    }
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(input, path: path)
+        return try x.reshaped([x.batch] + output.dimensions)
+    }
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(output, path: path)
+        return try dy.reshaped([dy.batch] + input.dimensions)
+    }
+}

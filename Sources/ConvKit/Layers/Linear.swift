@@ -38,3 +38,74 @@ public struct Linear: LeafLayer {
                          connections: try LayerCost.weightedConnections(macs: macs, units: units, hasBias: bias))
     }
 }
+
+import ConvKitKernels
+
+extension Linear: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        _ = try outputShape(for: input, path: path)
+        let inputs = input.dimensions[0]
+        let weight = Parameter(name: joinPath(path, "weight"),
+                               value: try Tensor(shape: [outFeatures, inputs], values: pytorchDefaultUniform(count: outFeatures * inputs, fanIn: inputs, random: &random)))
+        let biasParameter = bias ? Parameter(name: joinPath(path, "bias"),
+                                             value: try Tensor(shape: [outFeatures], values: pytorchDefaultUniform(count: outFeatures, fanIn: inputs, random: &random))) : nil
+        return LinearRuntime(path: path, inputs: inputs, outputs: outFeatures, weight: weight, bias: biasParameter)
+    }
+}
+
+/// Y (N × O) = X (N × I) · Wᵀ + b; dW += dYᵀ · X; dX = dY · W; db += Σ_N dY.
+final class LinearRuntime: LayerRuntime {
+    let path: String
+    let inputs: Int, outputs: Int
+    let weight: Parameter
+    let bias: Parameter?
+    private var savedInput = Tensor(shape: [0])
+
+    init(path: String, inputs: Int, outputs: Int, weight: Parameter, bias: Parameter?) {
+        self.path = path
+        self.inputs = inputs
+        self.outputs = outputs
+        self.weight = weight
+        self.bias = bias
+    }
+
+    var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape([inputs], path: path)
+        let n = x.batch
+        var y = Tensor(shape: [n, outputs])
+        y.storage.withUnsafeMutableBufferPointer { ys in
+            if let bias {
+                for row in 0..<n { for j in 0..<outputs { ys[row * outputs + j] = bias.value.storage[j] } }
+            }
+            sgemm(transposeA: false, transposeB: true, m: n, n: outputs, k: inputs, a: x.storage, lda: inputs,
+                  b: weight.value.storage, ldb: inputs, beta: bias == nil ? 0 : 1, c: ys.baseAddress!, ldc: outputs)
+        }
+        savedInput = x
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape([outputs], path: path)
+        let n = dy.batch
+        let x = savedInput
+        weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
+            sgemm(transposeA: true, transposeB: false, m: outputs, n: inputs, k: n, a: dy.storage, lda: outputs,
+                  b: x.storage, ldb: inputs, beta: 1, c: dw.baseAddress!, ldc: inputs)
+        }
+        if let bias {
+            bias.gradient.storage.withUnsafeMutableBufferPointer { db in
+                dy.storage.withUnsafeBufferPointer { d in
+                    for row in 0..<n { for j in 0..<outputs { db[j] += d[row * outputs + j] } }
+                }
+            }
+        }
+        var dx = Tensor(shape: [n, inputs])
+        dx.storage.withUnsafeMutableBufferPointer { dxs in
+            sgemm(transposeA: false, transposeB: false, m: n, n: inputs, k: outputs, a: dy.storage, lda: outputs,
+                  b: weight.value.storage, ldb: inputs, beta: 0, c: dxs.baseAddress!, ldc: inputs)
+        }
+        return dx
+    }
+}

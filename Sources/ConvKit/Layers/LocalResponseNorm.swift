@@ -41,3 +41,76 @@ public struct LocalResponseNorm: LeafLayer {
         return LayerCost(units: units, connections: connections)
     }
 }
+
+import Foundation
+
+extension LocalResponseNorm: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        _ = try outputShape(for: input, path: path)
+        return LocalResponseNormRuntime(path: path, shape: input, layer: self)
+    }
+}
+
+/// y_c = x_c · s_c^(−β), s_c = k + (α/n)·Σ_{c′ ∈ W(c)} x_{c′}², W(c) = c − ⌊n/2⌋ … c + ⌊(n−1)/2⌋ (clipped).
+/// Backward: dx_i = dy_i·s_i^(−β) − (2αβ/n)·x_i·Σ_{j : i ∈ W(j)} dy_j·x_j·s_j^(−β−1).
+final class LocalResponseNormRuntime: StatelessRuntime {
+    let path: String
+    let shape: Shape
+    let layer: LocalResponseNorm
+    private var savedInput = Tensor(shape: [0])
+    private var scale: [Float] = []   // s per element
+
+    init(path: String, shape: Shape, layer: LocalResponseNorm) {
+        self.path = path
+        self.shape = shape
+        self.layer = layer
+    }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(shape, path: path)
+        let c = shape.dimensions[0], spatial = shape.dimensions.dropFirst().reduce(1, *)
+        let (n, alphaOverSize, beta, k) = (layer.size, layer.alpha / Double(layer.size), layer.beta, layer.k)
+        var y = Tensor(shape: x.shape)
+        scale = [Float](repeating: 0, count: x.count)
+        for image in 0..<x.batch {
+            for channel in 0..<c {
+                let low = max(channel - n / 2, 0), high = min(channel + (n - 1) / 2, c - 1)
+                for i in 0..<spatial {
+                    var sum = 0.0
+                    for other in low...high { let v = Double(x.storage[(image * c + other) * spatial + i]); sum += v * v }
+                    let s = k + alphaOverSize * sum
+                    let index = (image * c + channel) * spatial + i
+                    scale[index] = Float(s)
+                    y.storage[index] = Float(Double(x.storage[index]) * Foundation.pow(s, -beta))
+                }
+            }
+        }
+        savedInput = x
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(shape, path: path)
+        let x = savedInput
+        let c = shape.dimensions[0], spatial = shape.dimensions.dropFirst().reduce(1, *)
+        let (n, alphaOverSize, beta) = (layer.size, layer.alpha / Double(layer.size), layer.beta)
+        var dx = Tensor(shape: dy.shape)
+        for image in 0..<dy.batch {
+            for channel in 0..<c {
+                // Outputs j whose window contains `channel`: channel − ⌊(n−1)/2⌋ … channel + ⌊n/2⌋.
+                let low = max(channel - (n - 1) / 2, 0), high = min(channel + n / 2, c - 1)
+                for i in 0..<spatial {
+                    let index = (image * c + channel) * spatial + i
+                    var cross = 0.0
+                    for j in low...high {
+                        let other = (image * c + j) * spatial + i
+                        cross += Double(dy.storage[other]) * Double(x.storage[other]) * Foundation.pow(Double(scale[other]), -beta - 1)
+                    }
+                    let direct = Double(dy.storage[index]) * Foundation.pow(Double(scale[index]), -beta)
+                    dx.storage[index] = Float(direct - 2 * alphaOverSize * beta * Double(x.storage[index]) * cross)
+                }
+            }
+        }
+        return dx
+    }
+}

@@ -21,3 +21,10 @@ public struct MaxPool2d: LeafLayer {
         try window.receptiveField(after: field)
     }
 }
+
+extension MaxPool2d: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        let output = try outputShape(for: input, path: path)
+        return PoolingRuntime(path: path, input: input, output: output, geometry: window.geometry(input: input, output: output), mode: .max)
+    }
+}

@@ -46,3 +46,83 @@ public struct PoolingWindow: Hashable, Sendable {
                           stride: stride.tuple)
     }
 }
+
+import ConvKitKernels
+
+extension PoolingWindow {
+    func geometry(input: Shape, output: Shape) -> WindowGeometry {
+        WindowGeometry(channels: input.dimensions[0], height: input.dimensions[1], width: input.dimensions[2],
+                       kernelHeight: kernel.height, kernelWidth: kernel.width, strideHeight: stride.height, strideWidth: stride.width,
+                       padTop: padding.height, padLeft: padding.width, dilationHeight: dilation.height, dilationWidth: dilation.width,
+                       outputHeight: output.dimensions[1], outputWidth: output.dimensions[2])
+    }
+}
+
+/// Max or average pooling, plane by plane (one plane = one channel of one image).
+final class PoolingRuntime: StatelessRuntime {
+    enum Mode { case max, average(countIncludePad: Bool) }
+    let path: String
+    let input: Shape, output: Shape
+    let g: WindowGeometry
+    let mode: Mode
+    private var argmax: [Int32] = []
+    private var savedBatch = 0
+
+    init(path: String, input: Shape, output: Shape, geometry: WindowGeometry, mode: Mode) {
+        self.path = path
+        self.input = input
+        self.output = output
+        self.g = geometry
+        self.mode = mode
+    }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(input, path: path)
+        let planes = x.batch * input.dimensions[0]
+        let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
+        var y = Tensor(shape: [x.batch] + output.dimensions)
+        if case .max = mode { argmax = [Int32](repeating: -1, count: planes * outPlane) }
+        x.storage.withUnsafeBufferPointer { xs in
+            y.storage.withUnsafeMutableBufferPointer { ys in
+                argmax.withUnsafeMutableBufferPointer { am in
+                    for plane in 0..<planes {
+                        switch mode {
+                        case .max:
+                            maxPoolPlane(xs.baseAddress! + plane * inPlane, g, y: ys.baseAddress! + plane * outPlane,
+                                         argmax: am.baseAddress! + plane * outPlane)
+                        case let .average(includePad):
+                            averagePoolPlane(xs.baseAddress! + plane * inPlane, g, countIncludePad: includePad,
+                                             y: ys.baseAddress! + plane * outPlane)
+                        }
+                    }
+                }
+            }
+        }
+        savedBatch = x.batch
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(output, path: path)
+        let planes = dy.batch * input.dimensions[0]
+        let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
+        var dx = Tensor(shape: [dy.batch] + input.dimensions)
+        dy.storage.withUnsafeBufferPointer { dys in
+            dx.storage.withUnsafeMutableBufferPointer { dxs in
+                argmax.withUnsafeBufferPointer { am in
+                    for plane in 0..<planes {
+                        switch mode {
+                        case .max:
+                            maxPoolPlaneBackward(dys.baseAddress! + plane * outPlane, argmax: am.baseAddress! + plane * outPlane,
+                                                 count: outPlane, dx: dxs.baseAddress! + plane * inPlane)
+                        case let .average(includePad):
+                            averagePoolPlaneBackward(dys.baseAddress! + plane * outPlane, g, countIncludePad: includePad,
+                                                     dx: dxs.baseAddress! + plane * inPlane)
+                        }
+                    }
+                }
+            }
+        }
+        return dx
+    }
+}

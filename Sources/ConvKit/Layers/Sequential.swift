@@ -32,3 +32,39 @@ public struct Sequential: Layer {
         return state
     }
 }
+
+extension Sequential: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        try checkUniqueNames(path: path)
+        var shape = input
+        var children: [any LayerRuntime] = []
+        for layer in layers {
+            let childPath = joinPath(path, layer.name)
+            guard let instantiable = layer as? any InstantiableLayer else {
+                throw ConvKitError.invalidLayer(layer: childPath, reason: "\(layer.kind) cannot be instantiated for training")
+            }
+            children.append(try instantiable.makeRuntime(input: shape, path: childPath, random: &random))
+            shape = try layer.outputShape(for: shape, path: childPath)
+        }
+        return SequentialRuntime(children: children)
+    }
+}
+
+/// Runs children in order; backward in reverse order.
+final class SequentialRuntime: LayerRuntime {
+    let children: [any LayerRuntime]
+    init(children: [any LayerRuntime]) { self.children = children }
+    var parameters: [Parameter] { children.flatMap(\.parameters) }
+
+    func forward(_ input: Tensor, _ context: inout RunContext) throws -> Tensor {
+        var x = input
+        for child in children { x = try child.forward(x, &context) }
+        return x
+    }
+
+    func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor {
+        var g = gradient
+        for child in children.reversed() { g = try child.backward(g, &context) }
+        return g
+    }
+}

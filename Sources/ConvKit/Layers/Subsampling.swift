@@ -39,3 +39,74 @@ public struct Subsampling: LeafLayer {
         try field.through(effectiveKernel: (kernel, kernel), stride: (kernel, kernel))
     }
 }
+
+extension Subsampling: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        let output = try outputShape(for: input, path: path)
+        let c = input.dimensions[0]
+        // Like a depthwise convolution: fan-in k², PyTorch-style uniform initialisation.
+        let fanIn = kernel * kernel
+        let weight = Parameter(name: joinPath(path, "weight"), value: try Tensor(shape: [c], values: pytorchDefaultUniform(count: c, fanIn: fanIn, random: &random)))
+        let bias = Parameter(name: joinPath(path, "bias"), value: try Tensor(shape: [c], values: pytorchDefaultUniform(count: c, fanIn: fanIn, random: &random)))
+        return SubsamplingRuntime(path: path, input: input, output: output, kernel: kernel, weight: weight, bias: bias)
+    }
+}
+
+/// y[c, i, j] = w_c · Σ_{k×k window} x + b_c; dx = w_c·dy on each window; dw_c = Σ dy·(Σ x); db_c = Σ dy.
+final class SubsamplingRuntime: LayerRuntime {
+    let path: String
+    let input: Shape, output: Shape
+    let kernel: Int
+    let weight: Parameter, bias: Parameter
+    private var windowSums: [Float] = []
+    var parameters: [Parameter] { [weight, bias] }
+
+    init(path: String, input: Shape, output: Shape, kernel: Int, weight: Parameter, bias: Parameter) {
+        self.path = path
+        self.input = input
+        self.output = output
+        self.kernel = kernel
+        self.weight = weight
+        self.bias = bias
+    }
+
+    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try x.requireShape(input, path: path)
+        let (c, h, w, oh, ow) = (input.dimensions[0], input.dimensions[1], input.dimensions[2], output.dimensions[1], output.dimensions[2])
+        var y = Tensor(shape: [x.batch] + output.dimensions)
+        windowSums = [Float](repeating: 0, count: y.count)
+        for plane in 0..<(x.batch * c) {
+            let channel = plane % c
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    var sum: Float = 0
+                    for a in 0..<kernel { for b in 0..<kernel { sum += x.storage[plane * h * w + (i * kernel + a) * w + j * kernel + b] } }
+                    let o = plane * oh * ow + i * ow + j
+                    windowSums[o] = sum
+                    y.storage[o] = weight.value.storage[channel] * sum + bias.value.storage[channel]
+                }
+            }
+        }
+        return y
+    }
+
+    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+        try dy.requireShape(output, path: path)
+        let (c, h, w, oh, ow) = (input.dimensions[0], input.dimensions[1], input.dimensions[2], output.dimensions[1], output.dimensions[2])
+        var dx = Tensor(shape: [dy.batch] + input.dimensions)
+        for plane in 0..<(dy.batch * c) {
+            let channel = plane % c
+            for i in 0..<oh {
+                for j in 0..<ow {
+                    let o = plane * oh * ow + i * ow + j
+                    let d = dy.storage[o]
+                    weight.gradient.storage[channel] += d * windowSums[o]
+                    bias.gradient.storage[channel] += d
+                    let share = d * weight.value.storage[channel]
+                    for a in 0..<kernel { for b in 0..<kernel { dx.storage[plane * h * w + (i * kernel + a) * w + j * kernel + b] += share } }
+                }
+            }
+        }
+        return dx
+    }
+}

@@ -1,0 +1,84 @@
+/// A named tensor of a network with its gradient: a trainable parameter (`conv1.weight`) or a
+/// buffer (`bn1.running_mean`). Names and layouts follow PyTorch's `state_dict`.
+public final class Parameter {
+    /// How a checkpoint stores the values (`num_batches_tracked` is an integer in PyTorch).
+    public enum StorageType: String, Sendable { case float32 = "F32", int64 = "I64" }
+    /// Dotted name, e.g. `conv1.weight`.
+    public let name: String
+    public var value: Tensor
+    /// ∂L/∂value, accumulated by `backward`; zero for buffers.
+    public var gradient: Tensor
+    /// `false` for buffers (running statistics), which optimizers leave alone.
+    public let isTrainable: Bool
+    public let storageType: StorageType
+    /// Optional 0/1 mask of the same shape: entries where it is 0 stay 0 (partial connection tables).
+    public let mask: [Float]?
+
+    public init(name: String, value: Tensor, isTrainable: Bool = true, storageType: StorageType = .float32, mask: [Float]? = nil) {
+        self.name = name
+        self.value = value
+        self.gradient = Tensor(shape: isTrainable ? value.shape : [0])
+        self.isTrainable = isTrainable
+        self.storageType = storageType
+        self.mask = mask
+    }
+}
+
+/// What a forward or backward pass needs besides the data.
+public struct RunContext {
+    /// Training mode (batch statistics, dropout active) or evaluation mode.
+    public var training: Bool
+    /// Threads kernels may use; results are bit-identical for the same value.
+    public var threads: Int
+    /// Source of dropout masks.
+    public var random: RandomGenerator
+
+    public init(training: Bool, threads: Int = 1, random: RandomGenerator = RandomGenerator(seed: 0)) {
+        self.training = training
+        self.threads = max(1, threads)
+        self.random = random
+    }
+}
+
+/// An instantiated layer: parameters plus forward and backward over a batch.
+/// `forward` takes `[N, …]` (the layer's input shape with a batch dimension) and remembers what
+/// `backward` needs; `backward` takes ∂L/∂output, accumulates parameter gradients and returns
+/// ∂L/∂input.
+public protocol LayerRuntime: AnyObject {
+    /// Parameters and buffers in state_dict order.
+    var parameters: [Parameter] { get }
+    func forward(_ input: Tensor, _ context: inout RunContext) throws -> Tensor
+    func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor
+}
+
+/// A layer that can be instantiated with weights.
+public protocol InstantiableLayer: Layer {
+    /// Creates the runtime for input shape `input` (per example), initialising parameters
+    /// from `random` (PyTorch's default schemes), naming them under `path`.
+    func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime
+}
+
+/// Runtimes that hold no parameters.
+protocol StatelessRuntime: LayerRuntime {}
+extension StatelessRuntime {
+    public var parameters: [Parameter] { [] }
+}
+
+/// `Kaiming-uniform(a = √5)` weights and `U(±1/√fan_in)` biases: PyTorch's default for conv and
+/// linear layers. Both bounds reduce to `1/√fan_in`.
+func pytorchDefaultUniform(count: Int, fanIn: Int, random: inout RandomGenerator) -> [Float] {
+    let bound = Float(1.0 / Double(max(fanIn, 1)).squareRoot())
+    return (0..<count).map { _ in random.uniform(-bound, bound) }
+}
+
+extension Tensor {
+    /// Batch size (first dimension).
+    var batch: Int { shape.first ?? 0 }
+    /// Checks `[N] + perExample` and names the layer otherwise.
+    func requireShape(_ perExample: Shape, path: String) throws {
+        guard shape.count == perExample.rank + 1, Array(shape.dropFirst()) == perExample.dimensions else {
+            throw ConvKitError.shapeMismatch(layer: path, expected: "N×\(perExample)",
+                                             found: shape.map(String.init).joined(separator: "×"))
+        }
+    }
+}

@@ -1,0 +1,26 @@
+import Dispatch
+
+/// Runs `body(chunk)` for chunk in 0..<chunks on up to `threads` threads.
+/// Work is split into a fixed number of chunks chosen by the caller, so results that are
+/// combined per chunk in chunk order are identical for the same chunk count, whatever the
+/// scheduling. With `threads <= 1` or one chunk, runs inline.
+public func parallelFor(chunks: Int, threads: Int, _ body: (Int) -> Void) {
+    if chunks <= 0 { return }
+    if threads <= 1 || chunks == 1 {
+        for chunk in 0..<chunks { body(chunk) }
+        return
+    }
+    withoutActuallyEscaping(body) { body in
+        // Callers write only disjoint memory per chunk; the closure does not outlive this call.
+        nonisolated(unsafe) let run = body
+        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in run(chunk) }
+    }
+}
+
+/// The half-open range of items `chunk` covers when `count` items are split into `chunks`
+/// nearly equal contiguous pieces.
+public func chunkRange(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
+    let base = count / chunks, extra = count % chunks
+    let start = chunk * base + min(chunk, extra)
+    return start..<(start + base + (chunk < extra ? 1 : 0))
+}

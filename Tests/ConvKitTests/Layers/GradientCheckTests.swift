@@ -1,0 +1,85 @@
+import Testing
+@testable import ConvKit
+
+/// Finite-difference checks of every layer's backward pass (input and parameter gradients).
+@Suite struct GradientCheckTests {
+    struct Case: Sendable, CustomTestStringConvertible {
+        let layer: any InstantiableLayer
+        let input: Shape
+        var training = true
+        var batch = 2
+        /// Max pooling has kinks where two inputs tie: use inputs 0.1 apart so ±ε never swaps them.
+        var distinct = false
+        var testDescription: String { "\(layer.kind) \(layer.name)" }
+    }
+
+    static let cases: [Case] = [
+        Case(layer: Conv2d("plain", 2, 3, kernel: 3), input: [2, 5, 5]),
+        Case(layer: Conv2d("padded", 2, 3, kernel: 3, padding: 1), input: [2, 4, 5]),
+        Case(layer: Conv2d("strided", 2, 2, kernel: 3, stride: 2, padding: 1), input: [2, 7, 6]),
+        Case(layer: Conv2d("dilated", 1, 2, kernel: 3, padding: 2, dilation: 2), input: [1, 6, 6]),
+        Case(layer: Conv2d("grouped", 4, 6, kernel: 3, padding: 1, groups: 2), input: [4, 4, 4]),
+        Case(layer: Conv2d("nobias", inChannels: 2, outChannels: 2, kernel: Size2(2, 3), stride: Size2(1, 2), padding: .same, bias: false), input: [2, 5, 6]),
+        Case(layer: Conv2d("table", inChannels: 3, outChannels: 2, kernel: Size2(3), connectionTable: [[0, 2], [1]]), input: [3, 5, 5]),
+        Case(layer: Linear("fc", 7, 4), input: [7]),
+        Case(layer: Linear("fc-nobias", 5, 3, bias: false), input: [5]),
+        Case(layer: MaxPool2d("max", kernel: 2), input: [2, 4, 4], distinct: true),
+        Case(layer: MaxPool2d("max-overlap", kernel: 3, stride: 2, padding: 1, ceilMode: true), input: [1, 6, 5], distinct: true),
+        Case(layer: AvgPool2d("avg", kernel: 2), input: [2, 4, 5]),
+        Case(layer: AvgPool2d("avg-pad", window: PoolingWindow(kernel: Size2(3), stride: Size2(2), padding: Size2(1), ceilMode: true), countIncludePad: false), input: [1, 6, 6]),
+        Case(layer: AvgPool2d("avg-pad-incl", window: PoolingWindow(kernel: Size2(3), stride: Size2(2), padding: Size2(1))), input: [1, 5, 5]),
+        Case(layer: AdaptiveAvgPool2d("adaptive", outputSize: Size2(2, 3)), input: [2, 5, 7]),
+        Case(layer: ReLU("relu"), input: [3, 4]),
+        Case(layer: Sigmoid("sigmoid"), input: [10]),
+        Case(layer: Tanh("tanh"), input: [2, 3, 3]),
+        Case(layer: Dropout("dropout", probability: 0.4), input: [20]),
+        Case(layer: Flatten("flatten"), input: [2, 3, 3]),
+        Case(layer: BatchNorm("bn2d", .two), input: [3, 3, 3], batch: 3),
+        Case(layer: BatchNorm("bn2d-eval", .two), input: [3, 3, 3], training: false, batch: 3),
+        Case(layer: BatchNorm("bn1d", .one), input: [5], batch: 4),
+        Case(layer: LocalResponseNorm("lrn", size: 3, alpha: 0.5, beta: 0.75, k: 2), input: [5, 2, 2]),
+        Case(layer: Subsampling("S2"), input: [2, 4, 4]),
+        Case(layer: Sequential(name: "seq", [Conv2d("c", 1, 2, kernel: 3), Tanh("t"), Flatten("f"), Linear("l", 18, 3)]), input: [1, 5, 5]),
+        Case(layer: Concat(name: "mix", branches: [
+            Sequential(name: "a", [Conv2d("k1", nil, 2, kernel: 1)]),
+            Sequential(name: "b", [Conv2d("k3", nil, 3, kernel: 3, padding: 1), Sigmoid("s")]),
+            Sequential(name: "c", [AvgPool2d("p", window: PoolingWindow(kernel: Size2(3), stride: Size2(1), padding: Size2(1)))]),
+        ]), input: [2, 4, 4]),
+    ]
+
+    @Test(arguments: cases)
+    func backwardMatchesFiniteDifferences(c: Case) throws {
+        var values: Tensor?
+        if c.distinct {
+            var x = Tensor(shape: [c.batch] + c.input.dimensions)
+            var random = RandomGenerator(seed: 5)
+            for (i, j) in random.permutation(x.count).enumerated() { x.storage[i] = Float(j) * 0.1 - 1 }
+            values = x
+        }
+        let results = try GradientCheck.check(c.layer, input: c.input, batch: c.batch, training: c.training, inputValues: values)
+        #expect(!results.isEmpty)
+        for result in results {
+            #expect(result.maxRelativeError < 1e-2, "\(result)")
+        }
+    }
+
+    /// The check must be able to fail: a layer whose backward is deliberately wrong is caught.
+    @Test func checkDetectsAWrongBackward() throws {
+        struct Doubling: InstantiableLayer, ElementwiseLayer {
+            var name = "wrong"
+            var kind: String { "Wrong" }
+            func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime { Runtime() }
+            final class Runtime: StatelessRuntime {
+                func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
+                    var y = x
+                    for i in 0..<y.count { y.storage[i] *= 2 }
+                    return y
+                }
+                // Wrong on purpose: the true gradient is 2·dy.
+                func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor { dy }
+            }
+        }
+        let results = try GradientCheck.check(Doubling(), input: [6])
+        #expect(results[0].maxRelativeError > 0.4)
+    }
+}
