@@ -11,7 +11,9 @@ public struct Comparison: Sendable {
         public var key: String
         /// Column label as in the summary table (`Params`, `MACs`, …).
         public var label: String
+        /// A's total.
         public var a: Int
+        /// B's total.
         public var b: Int
         /// `b − a`.
         public var difference: Int
@@ -21,12 +23,17 @@ public struct Comparison: Sendable {
 
     /// A layer whose dotted name appears in both models.
     public struct LayerPair: Sendable, Equatable {
+        /// The dotted name both models use.
         public var name: String
+        /// A's row of that name.
         public var a: SummaryRow
+        /// B's row of that name.
         public var b: SummaryRow
     }
 
+    /// Model A's summary (usually the baseline).
     public var a: Summary
+    /// Model B's summary (the variant, or the rewritten model).
     public var b: Summary
     /// Units, weights, biases, params, MACs, connections, activation and parameter bytes.
     public var metrics: [Metric]

@@ -6,6 +6,7 @@ public struct ReportOutput: Sendable, Equatable {
     /// Remarks for standard error, without the `note: ` prefix.
     public var notes: [String]
 
+    /// A report with its text and notes.
     public init(text: String, notes: [String] = []) {
         self.text = text
         self.notes = notes

@@ -10,6 +10,7 @@ public enum SummaryReport {
     public struct Options: Sendable {
         /// Input shape text (`3,224,224`); the model's default when `nil`.
         public var input: String?
+        /// Table, Markdown, CSV or JSON.
         public var format: OutputFormat
         /// Show the arithmetic behind every number, and activation memory relative to the input.
         public var explain: Bool
@@ -22,6 +23,7 @@ public enum SummaryReport {
         /// Optimizer of the training-memory estimate (`sgd`, the default, or `adam`).
         public var optimizer: String?
 
+        /// The defaults are the command's: the model's default input, a table, no rewrites or estimate.
         public init(input: String? = nil, format: OutputFormat = .table, explain: Bool = false, rewrites: [String] = [],
                     emitSpec: Bool = false, batch: Int? = nil, optimizer: String? = nil) {
             self.input = input

@@ -30,7 +30,9 @@ public struct TrainingMemory: Sendable, Equatable {
         public var label: String { self == .sgd ? "SGD with momentum" : "Adam" }
     }
 
+    /// Batch size N (examples per step).
     public var batch: Int
+    /// The optimizer whose state buffers are counted.
     public var optimizer: Optimizer
     /// `N · input units · 4`.
     public var inputBytes: Int
