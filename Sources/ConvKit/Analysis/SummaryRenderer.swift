@@ -5,6 +5,8 @@
 /// "parameter_bytes", "receptive_field", "jump", "receptive_field_hw", "jump_hw"}], "total": {"units",
 /// "weights", "biases", "params", "macs", "connections", "activation_bytes", "parameter_bytes"},
 /// "output", "receptive_field", "jump"}`; with `explain`, each layer also has `"formulas"`.
+/// Every layer also has `"activation_relative_to_input"`: its units / the input's units (a
+/// fraction, 1.0 = the input's storage); `--explain` shows it as a percentage column `Act./input`.
 public enum SummaryRenderer {
     static let headers = ["Layer", "Kind", "Output", "Units", "Weights", "Biases", "Params", "MACs", "Connections",
                           "Act. bytes", "Param bytes", "RF", "Jump"]
@@ -14,7 +16,7 @@ public enum SummaryRenderer {
         switch format {
         case .json: return json(summary, explain: explain).serialized() + "\n"
         case .csv: return TextTable.csv(headers: csvHeaders, rows: summary.rows.map(csvRow))
-        case .markdown: return header(summary, explain: explain, markdown: true) + table(summary, explain: false).markdown()
+        case .markdown: return header(summary, explain: explain, markdown: true) + table(summary, explain: false, relative: explain).markdown()
         case .table: return header(summary, explain: explain, markdown: false) + table(summary, explain: explain).text()
         }
     }
@@ -25,20 +27,23 @@ public enum SummaryRenderer {
         return out + "\n"
     }
 
-    private static func table(_ s: Summary, explain: Bool) -> TextTable {
-        var table = TextTable(headers: headers, alignments: [.left, .left, .left] + Array(repeating: .right, count: 10))
+    private static func table(_ s: Summary, explain: Bool, relative: Bool? = nil) -> TextTable {
+        let relative = relative ?? explain
+        var table = TextTable(headers: headers + (relative ? ["Act./input"] : []),
+                              alignments: [.left, .left, .left] + Array(repeating: .right, count: relative ? 11 : 10))
         for (index, row) in s.rows.enumerated() {
             let c = row.cost
             table.rows.append([row.name, row.kind, row.output.description, c.units.value.grouped, c.weights.value.grouped,
                                c.biases.value.grouped, c.params.grouped, c.macs.value.grouped, c.connections.value.grouped,
-                               c.activationBytes.grouped, c.parameterBytes.grouped, fieldText(row.field.size), fieldText(row.field.jump)])
-            if explain { table.notes[index] = formulas(row).map { $0.0 == "receptive field" ? "\($0.0): \($0.1)" : "\($0.0) = \($0.1)" } }
+                               c.activationBytes.grouped, c.parameterBytes.grouped, fieldText(row.field.size), fieldText(row.field.jump)]
+                              + (relative ? [Summary.percent(s.activationRelativeToInput(row))] : []))
+            if explain { table.notes[index] = formulas(row, in: s).map { $0.0 == "receptive field" ? "\($0.0): \($0.1)" : "\($0.0) = \($0.1)" } }
         }
         let t = s.totals
         table.rulesBefore.insert(table.rows.count)
         table.rows.append(["Total", "", s.output.description, t.units.grouped, t.weights.grouped, t.biases.grouped, t.params.grouped,
                            t.macs.grouped, t.connections.grouped, t.activationBytes.grouped, t.parameterBytes.grouped,
-                           fieldText(s.field.size), fieldText(s.field.jump)])
+                           fieldText(s.field.size), fieldText(s.field.jump)] + (relative ? [""] : []))
         return table
     }
 
@@ -48,7 +53,7 @@ public enum SummaryRenderer {
     }
 
     /// The arithmetic behind a row's numbers, as (label, formula) pairs; zero counts are skipped.
-    static func formulas(_ row: SummaryRow) -> [(String, String)] {
+    static func formulas(_ row: SummaryRow, in summary: Summary? = nil) -> [(String, String)] {
         let c = row.cost
         var out: [(String, String)] = row.shapeNotes.map { note in
             if let range = note.range(of: " = "), !note.hasPrefix("receptive") { return (String(note[..<range.lowerBound]), String(note[range.upperBound...])) }
@@ -59,6 +64,7 @@ public enum SummaryRenderer {
         for (label, count) in [("weights", c.weights), ("biases", c.biases), ("MACs", c.macs), ("connections", c.connections)] where count.value != 0 {
             out.append((label, count.formula))
         }
+        if let summary { out.append(("memory vs input", summary.relativeMemoryFormula(row))) }
         return out
     }
 
@@ -87,7 +93,8 @@ public enum SummaryRenderer {
                 ("receptive_field", .int(row.field.largestSize)), ("jump", .int(row.field.largestJump)),
                 ("receptive_field_hw", pair(row.field.size)), ("jump_hw", pair(row.field.jump)),
             ]
-            if explain { entries.append(("formulas", .object(formulas(row).map { ($0.0, .string($0.1)) }))) }
+            entries.append(("activation_relative_to_input", s.activationRelativeToInput(row).map { .double($0) } ?? .null))
+            if explain { entries.append(("formulas", .object(formulas(row, in: s).map { ($0.0, .string($0.1)) }))) }
             return .object(entries)
         }
         let t = s.totals

@@ -14,7 +14,7 @@
 /// | dropout | p |
 /// | relu, sigmoid, tanh, flatten | — |
 /// | sequential | **layers** |
-/// | concat | **branches**: a list of `{name, layers}` |
+/// | concat | **branches**: a list of `{name, layers}`; `name: ""` leaves the branch paths unprefixed |
 enum LayerSpec {
     struct Kind: Sendable {
         let type: String
@@ -133,7 +133,8 @@ enum LayerSpec {
             guard let kind = kind(for: type) else { throw unknownType(type, typeNode) }
             try mapping.finish(allowed: ["type", "name"] + kind.keys)
             let name = try mapping.value("name")?.string("name")
-            if let name, name.isEmpty || name.contains(".") {
+            // An anonymous concat (`name: ""`) puts its branches at the parent's level, as the zoo's Inception modules do.
+            if let name, (name.isEmpty && kind.type != "concat") || name.contains(".") {
                 throw (mapping.value("name") ?? item).error("layer names must be non-empty and contain no '.', found '\(name)'")
             }
             entries.append((kind, mapping, name, item))
