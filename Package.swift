@@ -10,11 +10,17 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ConvKit",
-            dependencies: [.product(name: "Yams", package: "Yams")]
+            dependencies: [
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+                "CZlib",
+            ]
         ),
         .executableTarget(
             name: "convkit",
@@ -25,7 +31,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConvKitTests",
-            dependencies: ["ConvKit", "convkit"],
+            dependencies: ["ConvKit", "convkit", "CZlib"],
             resources: [.copy("Fixtures")]
         ),
     ]
