@@ -10,12 +10,19 @@ let package = Package(
     dependencies: [
         .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
         .package(url: "https://github.com/jpsim/Yams", from: "6.0.0"),
+        .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
         .target(name: "ConvKitKernels"),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ConvKit",
-            dependencies: ["ConvKitKernels", .product(name: "Yams", package: "Yams")]
+            dependencies: [
+                "ConvKitKernels",
+                "CZlib",
+                .product(name: "Yams", package: "Yams"),
+                .product(name: "Crypto", package: "swift-crypto"),
+            ]
         ),
         .executableTarget(
             name: "convkit",
@@ -27,7 +34,7 @@ let package = Package(
         .testTarget(name: "ConvKitKernelsTests", dependencies: ["ConvKitKernels"]),
         .testTarget(
             name: "ConvKitTests",
-            dependencies: ["ConvKit", "convkit"],
+            dependencies: ["ConvKit", "convkit", "CZlib"],
             resources: [.copy("Fixtures")]
         ),
     ]

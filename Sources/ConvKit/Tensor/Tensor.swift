@@ -37,4 +37,24 @@ public struct Tensor: Sendable, Equatable {
         }
         shape = newShape
     }
+
+    /// Changes the shape to `newShape`, allowing a different element count, and reuses the
+    /// storage's capacity: growing back to at most the largest size this storage has held
+    /// allocates nothing (as with a batch buffer that shrinks for an epoch's partial last batch
+    /// and grows again for the next full one). Elements below the new count keep their values;
+    /// added elements are zero. Meant for buffers that are about to be overwritten.
+    /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` for a negative dimension,
+    ///   ``ConvKitError/overflow(what:)`` if the element count does not fit in `Int`.
+    public mutating func resize(to newShape: [Int]) throws {
+        guard newShape.allSatisfy({ $0 >= 0 }) else {
+            throw ConvKitError.invalidArgument(name: "tensor shape", reason: "\(newShape) has a negative dimension")
+        }
+        let count = try Checked.product(newShape, "tensor of shape \(newShape)")
+        if count < storage.count {
+            storage.removeLast(storage.count - count)
+        } else if count > storage.count {
+            storage.append(contentsOf: repeatElement(0, count: count - storage.count))
+        }
+        shape = newShape
+    }
 }

@@ -1,0 +1,57 @@
+/// Random training-time augmentations, applied per image by ``BatchLoader`` as torchvision's
+/// `RandomCrop(size, padding: 4)` then `RandomHorizontalFlip(p: 0.5)` would be.
+///
+/// Draws per image, in this order, from the loader's ``RandomGenerator``: with ``randomCrop``,
+/// the crop's top offset then its left offset, each uniform in 0…8 (`2·cropPadding`); with
+/// ``horizontalFlip``, one 64-bit draw whose top bit decides the flip. The crop pads with zero
+/// *pixels* (byte 0 before normalization, as torchvision pads the image before `ToTensor`), so a
+/// padded position holds the normalized value of 0 (−1 with ``Normalization/half``).
+public struct Augmentation: OptionSet, Sendable, Hashable {
+    public let rawValue: Int
+    public init(rawValue: Int) { self.rawValue = rawValue }
+
+    /// Pad every side with ``cropPadding`` zero pixels, then crop a window of the original size
+    /// at a uniformly random position (the image shifts by −4…4 pixels each way).
+    public static let randomCrop = Augmentation(rawValue: 1 << 0)
+    /// Mirror left–right with probability 0.5.
+    public static let horizontalFlip = Augmentation(rawValue: 1 << 1)
+    /// No augmentation (evaluation, or training without it).
+    public static let none: Augmentation = []
+    /// The usual CIFAR-10 recipe: ``randomCrop`` and ``horizontalFlip``.
+    public static let standard: Augmentation = [.randomCrop, .horizontalFlip]
+    /// Zero pixels added on each side before the random crop.
+    public static let cropPadding = 4
+
+    /// Converts one `C×H×W` byte image through `table` (`table[c·256 + x]`) into `out`,
+    /// drawing this image's crop offsets and flip from `random`.
+    func apply(_ image: UnsafePointer<UInt8>, channels: Int, height: Int, width: Int,
+               table: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, random: inout RandomGenerator) {
+        var shiftY = 0, shiftX = 0, flip = false
+        if contains(.randomCrop) {
+            shiftY = random.nextInt(below: 2 * Self.cropPadding + 1) - Self.cropPadding
+            shiftX = random.nextInt(below: 2 * Self.cropPadding + 1) - Self.cropPadding
+        }
+        if contains(.horizontalFlip) { flip = random.next() >> 63 == 1 }
+
+        let plane = height &* width
+        for c in 0..<channels {
+            let lut = table + c &* 256
+            let padValue = lut[0]
+            let source = image + c &* plane
+            let target = out + c &* plane
+            for y in 0..<height {
+                let sy = y &+ shiftY
+                let row = target + y &* width
+                guard sy >= 0, sy < height else {
+                    row.update(repeating: padValue, count: width)
+                    continue
+                }
+                let sourceRow = source + sy &* width
+                for x in 0..<width {
+                    let sx = (flip ? width &- 1 &- x : x) &+ shiftX
+                    row[x] = sx >= 0 && sx < width ? lut[Int(sourceRow[sx])] : padValue
+                }
+            }
+        }
+    }
+}
