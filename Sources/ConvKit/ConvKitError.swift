@@ -14,6 +14,9 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case invalidArgument(name: String, reason: String)
     /// Reading or writing a file failed.
     case fileError(file: String, reason: String)
+    /// A file was read but its contents break its format's rules (e.g. a safetensors header whose
+    /// offsets overlap). `reason` names the part (tensor, key, byte offset) and expected vs found.
+    case corruptFile(file: String, reason: String)
     /// An exact count does not fit in a 64-bit signed integer.
     case overflow(what: String)
 
@@ -32,6 +35,8 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "invalid value for \(name): \(reason)"
         case let .fileError(file, reason):
             return "\(file): \(reason)"
+        case let .corruptFile(file, reason):
+            return "\(file): corrupt file: \(reason)"
         case let .overflow(what):
             return "integer overflow: \(what) does not fit in a 64-bit integer"
         }
