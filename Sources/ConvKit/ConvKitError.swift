@@ -19,6 +19,8 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case corruptFile(file: String, reason: String)
     /// An exact count does not fit in a 64-bit signed integer.
     case overflow(what: String)
+    /// Training produced a NaN or infinite loss (epoch and step are 0-based).
+    case nonFiniteLoss(epoch: Int, step: Int, learningRate: Double)
 
     public var description: String {
         switch self {
@@ -39,6 +41,8 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): corrupt file: \(reason)"
         case let .overflow(what):
             return "integer overflow: \(what) does not fit in a 64-bit integer"
+        case let .nonFiniteLoss(epoch, step, learningRate):
+            return "the loss became NaN or infinite at epoch \(epoch), step \(step) (learning rate \(learningRate)); try a lower --lr"
         }
     }
 }

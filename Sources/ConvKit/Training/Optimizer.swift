@@ -110,3 +110,18 @@ public enum LearningRateSchedule: Sendable, Equatable {
         }
     }
 }
+
+extension LearningRateSchedule {
+    /// Parses `constant`, `step:EVERY:FACTOR` (e.g. `step:8:0.1`) or `cosine` (to 0 over `epochs`).
+    public init(parsing text: String, epochs: Int) throws {
+        let parts = text.lowercased().split(separator: ":").map(String.init)
+        switch parts.first {
+        case "constant" where parts.count == 1: self = .constant
+        case "cosine" where parts.count == 1: self = .cosine(epochs: epochs, minimum: 0)
+        case "step" where parts.count == 3 && (Int(parts[1]) ?? 0) > 0 && (Double(parts[2]) ?? 0) > 0:
+            self = .step(every: Int(parts[1]) ?? 1, factor: Double(parts[2]) ?? 1)
+        default:
+            throw ConvKitError.invalidArgument(name: "--schedule", reason: "'\(text)' is not constant, cosine or step:EVERY:FACTOR (e.g. step:8:0.1)")
+        }
+    }
+}
