@@ -90,6 +90,10 @@ public enum TrainingSession {
             if let path = request.metrics { try MetricsReport.write(metrics, to: path) }
         }
         if let lastTest { print(finalLine(count: lastTest.count, accuracy: lastTest.accuracy)) }
+        if let path = request.checkpoint {
+            try Checkpoint.save(network, to: path, normalization: options.normalization, classes: train.classNames,
+                                extra: ["convkit.dataset": request.dataset, "convkit.epochs": String(options.epochs)])
+        }
         return (metrics, trainer)
     }
 }
