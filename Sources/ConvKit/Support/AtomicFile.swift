@@ -40,7 +40,7 @@ public enum AtomicFile {
         try syncDirectory(directory, target: path)
     }
 
-    /// Atomically replaces (or creates) the file at `path` with `data`; see ``write(_:to:)-(([UInt8],String))``.
+    /// Atomically replaces (or creates) the file at `path` with `data`; see the `[UInt8]` overload.
     public static func write(_ data: Data, to path: String) throws {
         try write([UInt8](data), to: path)
     }
@@ -98,7 +98,7 @@ public enum AtomicFile {
     }
 }
 
-/// `write(2)`, named apart from ``AtomicFile/write(_:to:)-(([UInt8],String))`` which shadows it inside the enum.
+/// `write(2)`, named apart from `AtomicFile.write(_:to:)`, which shadows it inside the enum.
 private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
     write(fd, buffer, count)
 }

@@ -39,7 +39,7 @@ public enum FileBytes {
     }
 }
 
-/// `read(2)`, named apart from ``FileBytes/read(_:)`` which shadows it inside the enum.
+/// `read(2)`, named apart from `FileBytes.read(_:)`, which shadows it inside the enum.
 private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
     read(fd, buffer, count)
 }

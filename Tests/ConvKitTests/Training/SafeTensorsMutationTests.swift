@@ -27,7 +27,7 @@ import Testing
     @Test func mutatedFilesParseOrThrowConvKitError() throws {
         let convKitWritten = try SafeTensors(entries: [
             .init(name: "conv1.weight", shape: [2, 1, 2, 2], values: (0..<8).map { Float($0) - 3.5 }),
-            .init(name: "conv1.bias", shape: [2], values: [-0.0, 1e-40]),
+            .init(name: "conv1.bias", shape: [2], values: [-0.0, Float(bitPattern: 0x0001_16C2)]),
             .init(name: "step", shape: [], values: [12]),
         ], metadata: ["epoch": "3", "note": "é"]).serialized()
         let pythonWritten = try FileBytes.read(Repository.fixture("safetensors/python-written.safetensors"))

@@ -53,8 +53,10 @@ func uint16Bytes(_ words: [UInt16]) -> [UInt8] {
     }
 
     @Test func roundTripIsBitExact() throws {
-        let specials: [Float] = [-0.0, 0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, 1e-40, .leastNormalMagnitude,
-                                 .greatestFiniteMagnitude, .infinity, -.infinity, .nan, 3.1415927, -1e-45]
+        // Subnormals: 0x000116C2 = 71362 × 2^-149 ≈ 1e-40, 0x80000003 = −3 × 2^-149.
+        let specials: [Float] = [-0.0, 0.0, .leastNonzeroMagnitude, -.leastNonzeroMagnitude, Float(bitPattern: 0x0001_16C2),
+                                 .leastNormalMagnitude, .greatestFiniteMagnitude, .infinity, -.infinity, .nan, 3.1415927,
+                                 Float(bitPattern: 0x8000_0003)]
         let original = SafeTensors(entries: [
             .init(name: "conv1.weight", shape: [3, 1, 2, 2], values: specials),
             .init(name: "bn1.running_var", shape: [], values: [0.5]),

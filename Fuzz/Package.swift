@@ -1,0 +1,16 @@
+// swift-tools-version:6.0
+// A separate package, so the libFuzzer target never slows or breaks the main build.
+// Build and run it with scripts/fuzz-safetensors.sh.
+import PackageDescription
+
+let package = Package(
+    name: "ConvKitFuzz",
+    dependencies: [.package(name: "ConvKit", path: "..")],
+    targets: [
+        .target(name: "CFuzzerDriver"),
+        .executableTarget(
+            name: "FuzzSafeTensors",
+            dependencies: ["CFuzzerDriver", .product(name: "ConvKit", package: "ConvKit")]
+        ),
+    ]
+)
