@@ -1,0 +1,78 @@
+"""Helper of scripts/pytorch-interop.sh: PyTorch's side of the checkpoint round trips."""
+import sys
+
+import numpy as np
+import torch
+import torch.nn as nn
+from safetensors.torch import load_file, save_file
+
+
+class LeNet(nn.Module):
+    """The PyTorch tutorial's LeNet-5, optionally with BatchNorm after each convolution.
+    Attribute names match ConvKit's state_dict names (conv1, bn1, conv2, bn2, fc1, fc2, fc3)."""
+
+    def __init__(self, batch_norm=False):
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 6, 5)
+        self.conv2 = nn.Conv2d(6, 16, 5)
+        self.bn1 = nn.BatchNorm2d(6) if batch_norm else nn.Identity()
+        self.bn2 = nn.BatchNorm2d(16) if batch_norm else nn.Identity()
+        self.pool = nn.MaxPool2d(2)
+        self.fc1, self.fc2, self.fc3 = nn.Linear(400, 120), nn.Linear(120, 84), nn.Linear(84, 10)
+
+    def forward(self, x):
+        x = self.pool(torch.relu(self.bn1(self.conv1(x))))
+        x = self.pool(torch.relu(self.bn2(self.conv2(x))))
+        x = torch.flatten(x, 1)
+        return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
+
+
+def cifar_test(folder):
+    raw = np.fromfile(f"{folder}/test_batch.bin", dtype=np.uint8).reshape(10000, 3073)
+    images = torch.from_numpy(raw[:, 1:].reshape(10000, 3, 32, 32).astype(np.float32))
+    # The tutorial's Normalize((0.5,)*3, (0.5,)*3) after ToTensor: (x/255 − 0.5)/0.5.
+    return (images / 255 - 0.5) / 0.5, torch.from_numpy(raw[:, 0].astype(np.int64))
+
+
+def logits_of(model, images):
+    model.eval()
+    with torch.no_grad():
+        return torch.cat([model(images[i:i + 1000]) for i in range(0, len(images), 1000)])
+
+
+def same(a, b, what):
+    diff = (a - b).abs().max().item()
+    agree = (a.argmax(1) == b.argmax(1)).float().mean().item()
+    print(f"{what}: max |logit difference| = {diff:.2e}, argmax agreement {agree * 100:.2f}%")
+    if diff >= 1e-4:
+        sys.exit(f"FAIL: logits differ by {diff} (≥ 1e-4)")
+
+
+def main():
+    command = sys.argv[1]
+    torch.set_num_threads(2)
+    if command == "compare":
+        checkpoint, logits_file, folder = sys.argv[2:5]
+        model = LeNet(batch_norm="--batch-norm" in sys.argv)
+        model.load_state_dict(load_file(checkpoint), strict=True)
+        images, _ = cifar_test(folder)
+        same(logits_of(model, images), load_file(logits_file)["logits"], "PyTorch on the ConvKit checkpoint vs ConvKit")
+    elif command == "export":
+        out, logits_file, folder = sys.argv[2:5]
+        torch.manual_seed(0)
+        model = LeNet()
+        images, labels = cifar_test(folder)
+        optimizer = torch.optim.SGD(model.parameters(), lr=0.01, momentum=0.9)
+        for i in range(0, 2000, 16):  # a few steps so the weights are not just the initialisation
+            optimizer.zero_grad()
+            nn.functional.cross_entropy(model(images[i:i + 16]), labels[i:i + 16]).backward()
+            optimizer.step()
+        save_file({k: v.contiguous() for k, v in model.state_dict().items()}, out)
+        save_file({"logits": logits_of(model, images)}, logits_file)
+        print(f"PyTorch wrote {out}")
+    elif command == "same":
+        same(load_file(sys.argv[2])["logits"], load_file(sys.argv[3])["logits"], "ConvKit on the PyTorch state_dict vs PyTorch")
+
+
+if __name__ == "__main__":
+    main()
