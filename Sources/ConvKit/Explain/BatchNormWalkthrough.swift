@@ -12,7 +12,9 @@ public struct BatchNormWalkthrough: Sendable {
     public struct Feature: Sendable {
         /// Its values across the examples of the mini-batch.
         public var values: [Double]
+        /// Scale γ and shift β of this feature.
         public var gamma: Double, beta: Double
+        /// Batch mean μ = Σx/n.
         public var mean: Double
         /// Biased batch variance (÷ n).
         public var variance: Double
@@ -26,8 +28,11 @@ public struct BatchNormWalkthrough: Sendable {
         public var evaluationOutput: [Double]
     }
 
+    /// Every feature worked out, in input order.
     public let features: [Feature]
+    /// ε added to the variance under the square root.
     public let epsilon: Double
+    /// Weight m of the batch statistic in the running-statistics update.
     public let momentum: Double
     /// Training passes over the mini-batch before evaluation (the running statistics' age).
     public let batches: Int

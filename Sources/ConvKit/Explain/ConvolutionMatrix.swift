@@ -3,14 +3,19 @@
 ///
 /// Output `M×H'×W'` with `H' = ⌊(H + 2p − d(kh−1) − 1)/s⌋ + 1` (likewise W').
 public struct ConvolutionGeometry: Sendable, Equatable {
+    /// Input C, H, W (elements).
     public var channels: Int, height: Int, width: Int
     /// Number of filters M (output channels).
     public var filters: Int
+    /// Kernel kh×kw (taps).
     public var kernel: Size2
+    /// Stride per axis (input elements between neighbouring outputs).
     public var stride: Size2
     /// Zeros added on each side of each axis.
     public var padding: Size2
+    /// Spacing between kernel taps per axis (1 = contiguous).
     public var dilation: Size2
+    /// Output H' and W'.
     public let outputHeight: Int, outputWidth: Int
 
     /// Validates the sizes as ConvKit's ``Conv2d`` does.
@@ -45,7 +50,9 @@ public struct ConvolutionGeometry: Sendable, Equatable {
     }
     var layer: Conv2d { Self.layer(filters: filters, kernel: kernel, stride: stride, padding: padding, dilation: dilation) }
 
+    /// The input shape `C×H×W`.
     public var input: Shape { [channels, height, width] }
+    /// The output shape `M×H'×W'`.
     public var output: Shape { [filters, outputHeight, outputWidth] }
     /// Weight count M·C·kh·kw, laid out `[M, C, kh, kw]`.
     public var weightCount: Int { filters * channels * kernel.height * kernel.width }
@@ -74,6 +81,7 @@ public struct ConvolutionMatrix: Sendable {
     /// Largest matrix built (rows × columns): the explainer is meant for small, hand-sized cases.
     public static let maximumEntries = 1 << 22
 
+    /// The sizes A was built for.
     public let geometry: ConvolutionGeometry
     /// M·H'·W'.
     public let rows: Int

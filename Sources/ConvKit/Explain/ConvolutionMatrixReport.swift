@@ -27,6 +27,7 @@ public enum ConvolutionMatrixReport {
         /// `table` (text) or `json`.
         public var format: OutputFormat
 
+        /// Options with the command-line defaults (stride 1, padding 0, dilation 1, seed 1, numbers, text).
         public init(input: String, filters: Int, kernel: String, stride: String? = nil, padding: String? = nil, dilation: String? = nil,
                     x: String? = nil, w: String? = nil, seed: UInt64 = 1, symbolic: Bool = false, format: OutputFormat = .table) {
             self.input = input
@@ -45,6 +46,7 @@ public enum ConvolutionMatrixReport {
 
     /// Everything the report shows, computed.
     public struct Result: Sendable {
+        /// A.
         public var matrix: ConvolutionMatrix
         /// Input, flattened `C×H×W`.
         public var x: [Float]
@@ -52,6 +54,7 @@ public enum ConvolutionMatrixReport {
         public var weights: [Float]
         /// The output gradient ∂L/∂y used by checks (b) and (c), flattened `M×H'×W'`.
         public var outputGradient: [Float]
+        /// The three checks and the vectors they compared.
         public var checks: ConvolutionChecks
     }
 

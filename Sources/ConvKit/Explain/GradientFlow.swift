@@ -10,6 +10,7 @@ public struct GradientFlow: Sendable {
     public enum Activation: String, CaseIterable, Sendable {
         case sigmoid, tanh, relu
 
+        /// Parses a command-line value, listing the valid ones on error.
         public init(parsing text: String) throws {
             guard let value = Activation(rawValue: text.lowercased()) else {
                 throw ConvKitError.invalidArgument(name: "--activation", reason: "'\(text)' is not one of \(Activation.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -35,6 +36,7 @@ public struct GradientFlow: Sendable {
         /// The default with every conv/linear weight × 10 (biases unchanged): saturates sigmoid and tanh.
         case large
 
+        /// Parses a command-line value, listing the valid ones on error.
         public init(parsing text: String) throws {
             guard let value = Initialisation(rawValue: text.lowercased()) else {
                 throw ConvKitError.invalidArgument(name: "--init", reason: "'\(text)' is not one of \(Initialisation.allCases.map(\.rawValue).joined(separator: ", "))")
@@ -54,7 +56,9 @@ public struct GradientFlow: Sendable {
 
     /// One leaf layer's norms; `nil` where the layer has no such parameter.
     public struct Row: Sendable {
+        /// Dotted layer name.
         public var name: String
+        /// Layer kind (`Linear`, `Sigmoid`…).
         public var kind: String
         /// Output shape of one example.
         public var output: Shape
@@ -70,18 +74,24 @@ public struct GradientFlow: Sendable {
 
     /// The architecture measured (activations replaced where asked).
     public let architecture: Architecture
+    /// Input shape of one example.
     public let input: Shape
+    /// Batch size N.
     public let batch: Int
+    /// The initialisation used.
     public let initialisation: Initialisation
+    /// Initialisation seed.
     public let seed: UInt64
     /// Where the batch came from.
     public let source: String
     /// The mean cross-entropy of the batch.
     public let loss: Double
+    /// One row per leaf layer, in execution order.
     public let rows: [Row]
 
     /// The first and last convolution/linear layers, whose weight-gradient norms are compared.
     public var firstWeighted: Row? { rows.first(where: \.isWeighted) }
+    /// The last convolution/linear layer.
     public var lastWeighted: Row? { rows.last(where: \.isWeighted) }
     /// ‖∂L/∂W‖ of the last weighted layer divided by that of the first (`nil` when undefined).
     public var lastToFirstRatio: Double? {
@@ -101,7 +111,7 @@ public struct GradientFlow: Sendable {
         let probed = try GradientProbe.wrap(architecture, input: input)
         let network = try Network(probed, input: input, seed: seed)
         guard network.output.rank == 1 else {
-            throw ConvKitError.shapeMismatch(layer: "(model output)", expected: "a vector of class scores for cross-entropy", found: network.output.description)
+            throw ConvKitError.invalidArgument(name: "MODEL_OR_SPEC", reason: "\(architecture.name) ends in \(network.output), not a vector of class scores: softmax cross-entropy needs one")
         }
         for parameter in network.trainableParameters where parameter.value.shape.count >= 2 && initialisation != .default {
             let scale = initialisation.weightScale

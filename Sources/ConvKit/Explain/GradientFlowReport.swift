@@ -24,13 +24,16 @@ public enum GradientFlowReport {
         public var seed: UInt64
         /// `random` (default) or a dataset name (see ``loadGradientBatch(dataset:dataDirectory:count:input:classes:seed:)``).
         public var dataset: String?
+        /// Folder of the dataset files (`--data-dir`).
         public var dataDirectory: String?
         /// Path of an SVG chart to write.
         public var svg: String?
         /// `table`, `markdown`, `csv` or `json`.
         public var format: OutputFormat
+        /// Kernel threads (results are identical for the same count).
         public var threads: Int
 
+        /// Options with the command-line defaults (an MLP, default init, batch 64, seed 1, random data, a table).
         public init(model: String? = nil, activation: String? = nil, depth: Int? = nil, width: Int? = nil, classes: Int? = nil,
                     input: String? = nil, initialisation: String = "default", batch: Int = 64, seed: UInt64 = 1,
                     dataset: String? = nil, dataDirectory: String? = nil, svg: String? = nil, format: OutputFormat = .table, threads: Int = 1) {
@@ -80,7 +83,7 @@ public enum GradientFlowReport {
         let shape = input ?? architecture.input
         let output = try architecture.body.outputShape(for: shape, path: "")
         guard output.rank == 1 else {
-            throw ConvKitError.shapeMismatch(layer: "(model output)", expected: "a vector of class scores for cross-entropy", found: output.description)
+            throw ConvKitError.invalidArgument(name: "MODEL_OR_SPEC", reason: "\(architecture.name) ends in \(output), not a vector of class scores: softmax cross-entropy needs one")
         }
         let batch = try loadGradientBatch(dataset: options.dataset, dataDirectory: options.dataDirectory, count: options.batch,
                                           input: shape, classes: output.dimensions[0], seed: options.seed)

@@ -11,6 +11,7 @@
 public struct MomentumWalkthrough: Sendable {
     /// θ after step k (k = 0 is the start) in both forms.
     public struct Step: Sendable {
+        /// Step number, 0 for the start.
         public var k: Int
         /// Heavy-ball iterate (Double).
         public var heavyBall: [Double]
@@ -28,6 +29,7 @@ public struct MomentumWalkthrough: Sendable {
     public let learningRate: Double
     /// β.
     public let momentum: Double
+    /// The start and every step.
     public let steps: [Step]
     /// The largest difference over all steps.
     public var maxDifference: Double { steps.map(\.difference).max() ?? 0 }
@@ -95,7 +97,7 @@ public enum MomentumReport {
         let (alpha, beta) = (ExplainArguments.format(walk.learningRate), ExplainArguments.format(walk.momentum))
         let terms = a.indices.map { "\(a[$0])·θ\($0 + 1)²" }.joined(separator: " + ")
         var out = "SGD with momentum on f(θ) = ½(\(terms)), α = \(alpha), β = \(beta)\n"
-        out += "heavy ball (Double):          θ_{k+1} = θ_k − α·∇f(θ_k) + β·(θ_k − θ_{k−1})\n"
+        out += "heavy ball (Double):           θ_{k+1} = θ_k − α·∇f(θ_k) + β·(θ_k − θ_{k−1})\n"
         out += "velocity form (ConvKit's SGD): v_{k+1} = β·v_k + ∇f(θ_k), θ_{k+1} = θ_k − α·v_{k+1}\n"
         out += "same iteration: θ_{k+1} − θ_k = −α·v_{k+1} = −α·∇f(θ_k) + β·(θ_k − θ_{k−1})\n\n"
         let dims = walk.curvature.count

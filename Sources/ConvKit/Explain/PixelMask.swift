@@ -3,7 +3,9 @@ import ConvKitKernels
 /// A set of pixels of one `height×width` activation plane (row-major), with its unclipped
 /// extent: the rows and columns a receptive-field walk reaches before clipping to the plane.
 public struct PixelMask: Sendable, Equatable {
+    /// Rows of the plane.
     public let height: Int
+    /// Columns of the plane.
     public let width: Int
     /// `height·width` flags, row-major.
     public private(set) var bits: [Bool]

@@ -36,8 +36,11 @@ public struct ReceptiveFieldMap: Sendable {
 
     /// A layer or concat join whose output can be explained, in execution order.
     public struct Site: Sendable {
+        /// Dotted layer name (`concat` for an anonymous join).
         public var path: String
+        /// Layer kind.
         public var kind: String
+        /// Output shape of one example.
         public var output: Shape
     }
 
