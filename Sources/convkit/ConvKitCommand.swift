@@ -8,7 +8,8 @@ struct ConvKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convkit",
         abstract: "Count, train and explain convolutional neural networks.",
-        subcommands: [SummaryCommand.self, ModelsCommand.self, CompareCommand.self, TrainCommand.self, EvaluateCommand.self, DemoCommand.self]
+        subcommands: [SummaryCommand.self, ModelsCommand.self, CompareCommand.self, TrainCommand.self, EvaluateCommand.self,
+                      ExplainCommand.self, GradientsCommand.self, DemoCommand.self]
     )
 
     /// Runs the command; every error becomes one `error: …` line on stderr and a non-zero exit.
