@@ -16,6 +16,11 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case fileError(file: String, reason: String)
     /// An exact count does not fit in a 64-bit signed integer.
     case overflow(what: String)
+    /// A value in a data file (CSV) is missing or malformed. `line` is 1-based (the header is
+    /// line 1), `column` the column's name from the header (empty when the whole line is wrong).
+    case dataError(file: String, line: Int, column: String, reason: String)
+    /// A classical model cannot be fitted to the data given (e.g. a class without examples).
+    case fitError(reason: String)
 
     public var description: String {
         switch self {
@@ -34,6 +39,10 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "\(file): \(reason)"
         case let .overflow(what):
             return "integer overflow: \(what) does not fit in a 64-bit integer"
+        case let .dataError(file, line, column, reason):
+            return column.isEmpty ? "\(file):\(line): \(reason)" : "\(file):\(line): column '\(column)': \(reason)"
+        case let .fitError(reason):
+            return "cannot fit the model: \(reason)"
         }
     }
 }
