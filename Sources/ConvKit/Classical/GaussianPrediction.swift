@@ -111,13 +111,18 @@ extension GaussianClassifier {
         for n in 0..<rows.rowCount {
             var m = -Double.infinity
             for k in 0..<K { m = max(m, scores[n * K + k]) }
-            var sum = 0.0
-            for k in 0..<K { sum += Foundation.exp(scores[n * K + k] - m) }
-            let normaliser = m + Foundation.log(sum)
-            guard normaliser.isFinite else {
+            guard m.isFinite else {
                 throw ConvKitError.invalidArgument(name: "features", reason: "row \(n): the class log-likelihoods are not finite (the features are far too large for the model's variances)")
             }
-            for k in 0..<K { scores[n * K + k] -= normaliser }
+            // s_k − m first (exactly 0 for the best class), then − log Σ: subtracting m + log Σ in one
+            // step would round at the magnitude of s (thousands for image data).
+            var sum = 0.0
+            for k in 0..<K {
+                scores[n * K + k] -= m
+                sum += Foundation.exp(scores[n * K + k])
+            }
+            let logSum = Foundation.log(sum)
+            for k in 0..<K { scores[n * K + k] -= logSum }
         }
         return scores
     }
