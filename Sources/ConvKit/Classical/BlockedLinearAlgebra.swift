@@ -66,6 +66,55 @@ func symmetricRankUpdate(_ c: UnsafeMutablePointer<Double>, ldc: Int, panels: Un
     }
 }
 
+/// Rows per block of ``symmetricRankUpdateOfBytes(_:ldc:panels:panelCount:depth:)``: with byte values,
+/// every product is an integer ≤ 255² and 256 of them sum to at most 16,646,400 < 2²⁴, so Float32
+/// sums of a block are exact.
+let exactByteBlockRows = 256
+
+/// c[i][j] (i < 4, j < 8) += Σ_d a[d·8 + i] · b[d·8 + j], summed in Float32 (exact for byte values
+/// and depth ≤ ``exactByteBlockRows``), then added to the Float64 tile.
+@inline(__always)
+private func tile4x8Float(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, _ depth: Int,
+                          _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+    var c0 = SIMD8<Float>(), c1 = SIMD8<Float>(), c2 = SIMD8<Float>(), c3 = SIMD8<Float>()
+    var pa = a, pb = b
+    for _ in 0..<depth {
+        let bv = UnsafeRawPointer(pb).loadUnaligned(as: SIMD8<Float>.self)
+        c0 += pa[0] * bv
+        c1 += pa[1] * bv
+        c2 += pa[2] * bv
+        c3 += pa[3] * bv
+        pa += panelWidth
+        pb += panelWidth
+    }
+    @inline(__always) func add(_ v: SIMD8<Float>, _ p: UnsafeMutablePointer<Double>) {
+        let raw = UnsafeMutableRawPointer(p)
+        raw.storeBytes(of: raw.loadUnaligned(as: SIMD8<Double>.self) + SIMD8<Double>(v), as: SIMD8<Double>.self)
+    }
+    add(c0, c)
+    add(c1, c + ldc)
+    add(c2, c + 2 &* ldc)
+    add(c3, c + 3 &* ldc)
+}
+
+/// C += AᵀA on the tiles on and above the diagonal, like ``symmetricRankUpdate(_:ldc:panels:panelCount:depth:sign:)``,
+/// for a matrix A of byte values (0…255) packed as Float32 panels with `depth` ≤ ``exactByteBlockRows``:
+/// the products are summed exactly in Float32 (four lanes per SSE instruction, twice Float64's)
+/// and then added to the Float64 C.
+func symmetricRankUpdateOfBytes(_ c: UnsafeMutablePointer<Double>, ldc: Int, panels: UnsafePointer<Float>,
+                                panelCount: Int, depth: Int) {
+    let stride = depth * panelWidth
+    parallelFor(panelCount) { a in
+        let pa = panels + a * stride
+        let row = c + a * panelWidth * ldc
+        for b in a..<panelCount {
+            let pb = panels + b * stride, tile = row + b * panelWidth
+            tile4x8Float(pa, pb, depth, tile, ldc)
+            tile4x8Float(pa + 4, pb, depth, tile + 4 &* ldc, ldc)
+        }
+    }
+}
+
 /// Factors the symmetric positive-definite n×n matrix whose upper triangle is in `a`
 /// (leading dimension `lda` ≥ ``paddedOrder(_:)`` of n, with `lda` rows) as A = UᵀU, U upper
 /// triangular with a positive diagonal, overwriting the upper triangle with U.

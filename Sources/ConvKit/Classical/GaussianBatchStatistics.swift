@@ -59,9 +59,14 @@ struct GaussianBatchStatisticsVisitor: FeatureMatrixVisitor {
             for i in 0..<D { means[k * D + i] /= n }
         }
 
-        let scatter = fullScatter
-            ? fullScatterMatrix(x, means: means)
-            : diagonalScatter(x, means: means, chunks: chunks)
+        let scatter: [Double]
+        if !fullScatter {
+            scatter = diagonalScatter(x, means: means, chunks: chunks)
+        } else if E.self == UInt8.self {
+            scatter = byteScatterMatrix(UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self), means: means, counts: counts)
+        } else {
+            scatter = fullScatterMatrix(x, means: means)
+        }
         return GaussianBatchStatistics(counts: counts, means: means, scatter: scatter)
     }
 
@@ -126,10 +131,52 @@ struct GaussianBatchStatisticsVisitor: FeatureMatrixVisitor {
                 }
             }
         }
+        return symmetricUnpadded(padded, classCorrection: nil)
+    }
+
+    /// Pass 2, full, for pixel bytes: W = XᵀX − Σ_k N_k m_k m_kᵀ. XᵀX is summed exactly (integer
+    /// products in Float32 blocks of 256 rows, see ``symmetricRankUpdateOfBytes(_:ldc:panels:panelCount:depth:)``,
+    /// accumulated in Float64, exact up to 2⁵³), so the only rounding is in the class correction,
+    /// relative 1e-16 of XᵀX; and the rank-k updates run at twice the Float64 speed.
+    private func byteScatterMatrix(_ x: UnsafePointer<UInt8>, means: [Double], counts: [Int]) -> [Double] {
+        let D = featureCount, Dp = paddedOrder(D), panelCount = Dp / panelWidth
+        let blockRows = exactByteBlockRows
+        var padded = [Double](repeating: 0, count: Dp * Dp)
+        var packed = [Float](repeating: 0, count: blockRows * Dp)
+        padded.withUnsafeMutableBufferPointer { c in
+            packed.withUnsafeMutableBufferPointer { packed in
+                for start in stride(from: 0, to: labels.count, by: blockRows) {
+                    let depth = min(blockRows, labels.count - start)
+                    parallelFor(panelCount) { p in
+                        let panel = packed.baseAddress! + p * depth * panelWidth
+                        let width = min(panelWidth, D - p * panelWidth)
+                        for d in 0..<depth {
+                            let row = x + (start + d) * D + p * panelWidth
+                            let target = panel + d * panelWidth
+                            for l in 0..<width { target[l] = Float(row[l]) }
+                            for l in width..<panelWidth { target[l] = 0 }
+                        }
+                    }
+                    symmetricRankUpdateOfBytes(c.baseAddress!, ldc: Dp, panels: packed.baseAddress!, panelCount: panelCount, depth: depth)
+                }
+            }
+        }
+        return symmetricUnpadded(padded, classCorrection: (means, counts))
+    }
+
+    /// The `D × D` symmetric matrix from the upper triangle of a padded one, minus
+    /// Σ_k N_k m_k m_kᵀ when a class correction is given.
+    private func symmetricUnpadded(_ padded: [Double], classCorrection: (means: [Double], counts: [Int])?) -> [Double] {
+        let D = featureCount, Dp = paddedOrder(D)
+        let K = classCorrection == nil ? 0 : classCount
+        let means = classCorrection?.means ?? [], counts = classCorrection?.counts ?? []
         var scatter = [Double](repeating: 0, count: D * D)
+        var weights = [Double](repeating: 0, count: K)
         for i in 0..<D {
+            for k in 0..<K { weights[k] = Double(counts[k]) * means[k * D + i] }
             for j in i..<D {
-                let v = padded[i * Dp + j]
+                var v = padded[i * Dp + j]
+                for k in 0..<K { v -= weights[k] * means[k * D + j] }
                 scatter[i * D + j] = v
                 scatter[j * D + i] = v
             }

@@ -42,6 +42,30 @@ import Testing
         }
     }
 
+    @Test func byteRankUpdateIsExact() {
+        // 256 rows of 255s: every sum is 256·255² = 16,646,400, the largest a Float32 block must hold exactly;
+        // then random bytes, compared with integer sums.
+        let n = 13, ld = paddedOrder(n), panelCount = ld / panelWidth, rows = exactByteBlockRows
+        var random = RandomGenerator(seed: 2)
+        for fill in [{ UInt8(255) }, { UInt8(random.nextInt(below: 256)) }] {
+            let a = (0..<rows).map { _ in (0..<n).map { _ in fill() } }
+            var panels = [Float](repeating: 0, count: rows * ld)
+            for p in 0..<panelCount {
+                for d in 0..<rows { for l in 0..<panelWidth where p * panelWidth + l < n { panels[(p * rows + d) * panelWidth + l] = Float(a[d][p * panelWidth + l]) } }
+            }
+            var c = [Double](repeating: 0.5, count: ld * ld)
+            c.withUnsafeMutableBufferPointer { c in
+                panels.withUnsafeBufferPointer { symmetricRankUpdateOfBytes(c.baseAddress!, ldc: ld, panels: $0.baseAddress!, panelCount: panelCount, depth: rows) }
+            }
+            for i in 0..<n {
+                for j in i..<n {
+                    let exact = (0..<rows).reduce(0) { $0 + Int(a[$1][i]) * Int(a[$1][j]) }
+                    #expect(c[i * ld + j] == 0.5 + Double(exact), "[\(i)][\(j)]")
+                }
+            }
+        }
+    }
+
     @Test(arguments: [1, 7, 64, 150])
     func choleskyReconstructsTheMatrix(n: Int) {
         let a = Self.spd(n, seed: UInt64(n))

@@ -64,18 +64,26 @@ import Testing
     }
 
     @Test func imageDatasetFitReadsPixelBytes() throws {
-        // 9 images of 2×2×2 bytes in 3 classes; the same pixels as a Float64 table must give the same model.
+        // 300 images of 2×2×2 bytes in 3 classes (two 256-row blocks of the exact byte scatter); the
+        // same pixels as a Float64 table must give the same model.
         var random = RandomGenerator(seed: 3)
-        let pixels = (0..<(9 * 8)).map { _ in UInt8(random.nextInt(below: 256)) }
-        let labels: [UInt8] = [0, 1, 2, 2, 1, 0, 0, 1, 2]
+        let labels = (0..<300).map { _ in UInt8(random.nextInt(below: 3)) }
+        let pixels = labels.flatMap { k in (0..<8).map { i in UInt8(clamping: Int(k) * 40 + i * 10 + random.nextInt(below: 150)) } }
         let dataset = try ImageDataset(name: "tiny", images: pixels, labels: labels, imageShape: [2, 2, 2], classNames: ["x", "y", "z"])
         for mode in GaussianClassifier.VarianceMode.allCases {
             let fromImages = try GaussianClassifier.fit(dataset, mode: mode)
             let fromTable = try GaussianClassifier.fit(FeatureMatrix(doubles: pixels.map(Double.init), featureCount: 8), labels: labels.map(Int.init),
                                                        classes: ["x", "y", "z"], featureNames: GaussianClassifier.pixelFeatureNames(8), mode: mode)
-            #expect(fromImages == fromTable)
+            // Full-shared sums bytes exactly (XᵀX − Σ_k N_k m_k m_kᵀ), Float64 rows about their means: equal up to rounding.
+            if mode == .fullShared, case let .fullShared(a) = fromImages.covariance, case let .fullShared(b) = fromTable.covariance {
+                #expect(close(a, b, 1e-12))
+                #expect(fromImages.means == fromTable.means && fromImages.priors == fromTable.priors)
+            } else {
+                #expect(fromImages == fromTable)
+            }
             #expect(fromImages.featureNames.first == "pixel_0" && fromImages.featureNames.last == "pixel_7")
             #expect(try fromImages.predict(FeatureMatrix(bytes: pixels, featureCount: 8)) == fromTable.predict(FeatureMatrix(doubles: pixels.map(Double.init), featureCount: 8)))
+            #expect(try fromImages.score(FeatureMatrix(bytes: pixels, featureCount: 8), labels: labels.map(Int.init)) > 0.5)
         }
     }
 
