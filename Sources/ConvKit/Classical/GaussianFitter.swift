@@ -52,12 +52,7 @@ public struct GaussianFitter: Sendable {
         guard rows.featureCount == D else {
             throw ConvKitError.invalidArgument(name: "features", reason: "the rows have \(rows.featureCount) features, expected \(D)")
         }
-        guard labels.count == rows.rowCount else {
-            throw ConvKitError.invalidArgument(name: "labels", reason: "\(labels.count) labels for \(rows.rowCount) rows")
-        }
-        if let n = labels.firstIndex(where: { $0 < 0 || $0 >= K }) {
-            throw ConvKitError.invalidArgument(name: "labels", reason: "label \(labels[n]) of row \(n) is not a class index 0..<\(K)")
-        }
+        try GaussianClassifier.checkClassIndices(labels, rowCount: rows.rowCount, classCount: K)
         guard rows.rowCount > 0 else { return }
         let batch = try rows.accept(GaussianBatchStatisticsVisitor(labels: labels, classCount: K, featureCount: D, fullScatter: mode == .fullShared))
         merge(batch)

@@ -128,8 +128,13 @@ extension GaussianClassifier {
     }
 
     func checkLabels(_ labels: [Int], rows: FeatureMatrix) throws {
-        guard labels.count == rows.rowCount else {
-            throw ConvKitError.invalidArgument(name: "labels", reason: "\(labels.count) labels for \(rows.rowCount) rows")
+        try Self.checkClassIndices(labels, rowCount: rows.rowCount, classCount: classCount)
+    }
+
+    /// One label per row, each a class index in `0..<classCount`.
+    static func checkClassIndices(_ labels: [Int], rowCount: Int, classCount: Int) throws {
+        guard labels.count == rowCount else {
+            throw ConvKitError.invalidArgument(name: "labels", reason: "\(labels.count) labels for \(rowCount) rows")
         }
         if let n = labels.firstIndex(where: { $0 < 0 || $0 >= classCount }) {
             throw ConvKitError.invalidArgument(name: "labels", reason: "label \(labels[n]) of row \(n) is not a class index 0..<\(classCount)")

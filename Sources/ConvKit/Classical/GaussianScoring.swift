@@ -42,6 +42,22 @@ func weightedSquares(_ x: UnsafePointer<Double>, _ center: UnsafePointer<Double>
     return s
 }
 
+/// Calls `body(n, x)` for every row n, with x the row converted to Float64 (a scratch buffer per
+/// chunk of rows), on all cores; `body` must write only memory that belongs to row n.
+func forEachRowAsDouble<E: FeatureElement>(_ values: UnsafeBufferPointer<E>, rowCount: Int, featureCount D: Int,
+                                           _ body: (Int, UnsafePointer<Double>) -> Void) {
+    let chunks = rowChunks(count: rowCount, minimumRows: 64)
+    parallelFor(chunks.count) { c in
+        let x = UnsafeMutablePointer<Double>.allocate(capacity: D)
+        defer { x.deallocate() }
+        for n in chunks[c] {
+            let row = values.baseAddress! + n * D
+            for i in 0..<D { x[i] = row[i].featureValue }
+            body(n, x)
+        }
+    }
+}
+
 /// Class scores s_nk, `N × K`, without the class-independent term q(x) (see ``GaussianDiscriminant``):
 /// shared and full-shared: w_k·x + b_k; per-class: b_k − ½ Σ_i (x_i − μ_ki)²/σ_ki² (already complete).
 struct GaussianScoreVisitor: FeatureMatrixVisitor {
@@ -52,23 +68,18 @@ struct GaussianScoreVisitor: FeatureMatrixVisitor {
     func visit<E: FeatureElement>(_ values: UnsafeBufferPointer<E>) -> [Double] {
         let K = model.classCount, D = model.featureCount
         var scores = [Double](repeating: 0, count: rowCount * K)
-        let chunks = rowChunks(count: rowCount, minimumRows: 64)
         scores.withUnsafeMutableBufferPointer { scores in
             model.weights.withUnsafeBufferPointer { weights in
                 model.means.withUnsafeBufferPointer { means in
                     model.precisions.withUnsafeBufferPointer { precisions in
-                        parallelFor(chunks.count) { c in
-                            let x = UnsafeMutablePointer<Double>.allocate(capacity: D)
-                            defer { x.deallocate() }
-                            for n in chunks[c] {
-                                let row = values.baseAddress! + n * D
-                                for i in 0..<D { x[i] = row[i].featureValue }
+                        model.biases.withUnsafeBufferPointer { biases in
+                            forEachRowAsDouble(values, rowCount: rowCount, featureCount: D) { n, x in
                                 let out = scores.baseAddress! + n * K
                                 for k in 0..<K {
                                     if perClass {
-                                        out[k] = model.biases[k] - 0.5 * weightedSquares(x, means.baseAddress! + k * D, precisions.baseAddress! + k * D, D)
+                                        out[k] = biases[k] - 0.5 * weightedSquares(x, means.baseAddress! + k * D, precisions.baseAddress! + k * D, D)
                                     } else {
-                                        out[k] = model.biases[k] + dotProduct(x, weights.baseAddress! + k * D, D)
+                                        out[k] = biases[k] + dotProduct(x, weights.baseAddress! + k * D, D)
                                     }
                                 }
                             }
@@ -94,21 +105,14 @@ struct GaussianMahalanobisVisitor: FeatureMatrixVisitor {
         if let solver = model.solver { return full(values, solver) }
         let D = model.featureCount
         var forms = [Double](repeating: 0, count: rowCount)
-        let chunks = rowChunks(count: rowCount, minimumRows: 64)
         forms.withUnsafeMutableBufferPointer { forms in
             model.means.withUnsafeBufferPointer { means in
                 model.precisions.withUnsafeBufferPointer { precisions in
-                    parallelFor(chunks.count) { c in
-                        let x = UnsafeMutablePointer<Double>.allocate(capacity: D)
-                        defer { x.deallocate() }
-                        for n in chunks[c] {
-                            let row = values.baseAddress! + n * D
-                            for i in 0..<D { x[i] = row[i].featureValue }
-                            let k = labels?[n] ?? 0
-                            let center = labels == nil ? nil : UnsafePointer(means.baseAddress! + k * D)
-                            let precision = precisions.baseAddress! + (perClass ? k * D : 0)
-                            forms[n] = weightedSquares(x, center, precision, D)
-                        }
+                    forEachRowAsDouble(values, rowCount: rowCount, featureCount: D) { n, x in
+                        let k = labels?[n] ?? 0
+                        let center = labels == nil ? nil : UnsafePointer(means.baseAddress! + k * D)
+                        let precision = precisions.baseAddress! + (perClass ? k * D : 0)
+                        forms[n] = weightedSquares(x, center, precision, D)
                     }
                 }
             }
