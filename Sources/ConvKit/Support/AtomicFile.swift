@@ -108,3 +108,10 @@ func systemErrorDescription(_ code: Int32) -> String {
     guard let text = strerror(code) else { return "error \(code)" }
     return String(cString: text)
 }
+
+extension AtomicFile {
+    /// Writes `text` as UTF-8, atomically (see ``write(_:to:)-(Data,_)``).
+    public static func write(_ text: String, to path: String) throws {
+        try write(Array(text.utf8), to: path)
+    }
+}
