@@ -35,7 +35,18 @@ public func loadGradientBatch(dataset: String?, dataDirectory: String?, count: I
         return GradientBatch(inputs: try Tensor(shape: [count] + input.dimensions, values: values), labels: labels,
                              source: "random standard-normal inputs and labels (seed \(seed))")
     case let name?:
-        _ = dataDirectory
-        throw ConvKitError.invalidArgument(name: "--dataset", reason: "datasets are not wired yet: '\(name)' cannot be loaded by this build; use --dataset random (the default)")
+        // The first `count` training images, normalised as the PyTorch tutorial does.
+        let dataset = try Datasets.load(name, split: .train, dataDirectory: dataDirectory).prefix(count)
+        guard dataset.imageShape == input else {
+            throw ConvKitError.shapeMismatch(layer: "network input", expected: "\(input)", found: "\(dataset.imageShape) images in \(name)")
+        }
+        guard dataset.classNames.count == classes else {
+            throw ConvKitError.shapeMismatch(layer: "network output", expected: "\(dataset.classNames.count) classes of \(name)", found: "\(classes)")
+        }
+        let loader = try BatchLoader(dataset: dataset, batchSize: dataset.count, normalization: .half, augmentation: .none, shuffle: false)
+        var images = Tensor(shape: [0]), labels: [Int] = []
+        var random = RandomGenerator(seed: seed)
+        try loader.batch(0, into: &images, labels: &labels, random: &random)
+        return GradientBatch(inputs: images, labels: labels, source: "the first \(dataset.count) \(name) training images, normalised (x/255 − 0.5)/0.5")
     }
 }
