@@ -31,7 +31,7 @@ let package = Package(
         ),
         .testTarget(
             name: "ConvKitTests",
-            dependencies: ["ConvKit", "convkit", "CZlib"],
+            dependencies: ["ConvKit", "convkit"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -7,6 +7,7 @@ public enum DatasetSplit: String, Sendable, CaseIterable, CustomStringConvertibl
     /// The held-out images (CIFAR-10: 10,000; MNIST: 10,000; shapes: 2,000).
     case test
 
+    /// `train` or `test`.
     public var description: String { rawValue }
 }
 
