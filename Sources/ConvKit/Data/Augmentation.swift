@@ -7,7 +7,9 @@
 /// *pixels* (byte 0 before normalization, as torchvision pads the image before `ToTensor`), so a
 /// padded position holds the normalized value of 0 (−1 with ``Normalization/half``).
 public struct Augmentation: OptionSet, Sendable, Hashable {
+    /// The option bits (``randomCrop`` = 1, ``horizontalFlip`` = 2).
     public let rawValue: Int
+    /// Options from their bits.
     public init(rawValue: Int) { self.rawValue = rawValue }
 
     /// Pad every side with ``cropPadding`` zero pixels, then crop a window of the original size

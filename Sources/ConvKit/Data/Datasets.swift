@@ -7,6 +7,7 @@ public enum DatasetSplit: String, Sendable, CaseIterable, CustomStringConvertibl
     /// The held-out images (CIFAR-10: 10,000; MNIST: 10,000; shapes: 2,000).
     case test
 
+    /// `train` or `test`.
     public var description: String { rawValue }
 }
 
@@ -30,7 +31,8 @@ public enum Datasets {
     /// - Parameters:
     ///   - name: `cifar10`, `mnist` or `shapes` (case-insensitive).
     ///   - dataDirectory: the data folder; nil means `$CONVKIT_DATA`, else `~/.cache/convkit`.
-    ///   - download: when CIFAR-10 is missing, download the binary archive (from
+    ///   - download: when CIFAR-10 is missing from the default folder (not from an explicit
+    ///     `dataDirectory`), download the binary archive (from
     ///     `$CONVKIT_CIFAR10_URL` when set, else the authors' site), verify its MD5
     ///     (`c32a1d4ab5d03f1284b67883e8d87530`) and extract it into the data folder.
     /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` for an unknown name (listing the
@@ -41,7 +43,8 @@ public enum Datasets {
         let root = dataDirectory ?? defaultDataDirectory(environment: environment)
         switch name.lowercased() {
         case "cifar10":
-            return try loadCIFAR10(root: root, split: split, download: download,
+            // An explicit folder is never filled by a download: a typo gets a clear error instead.
+            return try loadCIFAR10(root: root, split: split, download: download && dataDirectory == nil,
                                    url: try CIFAR10Download.url(environment: environment), expectedMD5: CIFAR10Download.md5)
         case "mnist":
             let folder = MNIST.isPresent(in: root) ? root : (root as NSString).appendingPathComponent("mnist")
@@ -70,7 +73,7 @@ public enum Datasets {
         let folder = (root as NSString).appendingPathComponent(CIFAR10.folderName)
         if !CIFAR10.isPresent(in: folder) {
             guard download else {
-                throw ConvKitError.fileError(file: folder, reason: "CIFAR-10 not found: expected data_batch_1.bin … data_batch_5.bin and test_batch.bin (the binary version); allow the download or extract cifar-10-binary.tar.gz into \(root)")
+                throw ConvKitError.fileError(file: folder, reason: "CIFAR-10 not found: expected data_batch_1.bin … data_batch_5.bin and test_batch.bin (the binary version) there or in \(root); extract cifar-10-binary.tar.gz into \(root), or omit --data-dir to download it into the cache folder")
             }
             try CIFAR10Download.install(into: root, from: url, expectedMD5: expectedMD5)
         }

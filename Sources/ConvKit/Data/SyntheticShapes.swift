@@ -4,15 +4,17 @@
 /// Classes (label: name — what is drawn, with half-extent `r` in pixels):
 /// 0 circle — a filled disk of radius r; 1 square — a filled axis-aligned square of side 1.7r;
 /// 2 triangle — a filled upward triangle, apex r above the centre, base 2r wide at 0.8r below;
-/// 3 ring — an annulus between radii 0.55r and r; 4 cross — a plus sign of arm length r;
-/// 5 horizontal bar — 2r long; 6 vertical bar — 2r tall; 7 diamond — |dx| + |dy| ≤ 1.1r;
-/// 8 diagonal stripe — a thick segment from top-left to bottom-right within the 2r box;
-/// 9 dots — a 2×2 grid of small disks at (±r/2, ±r/2).
+/// 3 ring — an annulus between radii 0.55r and r; 4 cross — a plus sign, arms r long and
+/// 2·max(1, r/4) wide; 5 horizontal bar — 2r long, 2·max(1, 0.3r) thick; 6 vertical bar — the same
+/// upright; 7 diamond — |dx| + |dy| ≤ 1.1r; 8 diagonal stripe — a band 2·max(1, 0.3r) wide from
+/// top-left to bottom-right within the 2r box; 9 dots — a 2×2 grid of disks of radius
+/// max(1.2, 0.28r) at (±r/2, ±r/2). A pixel belongs to a shape when its centre does.
 ///
-/// Per image, in this order: a background colour (each channel uniform in 0…255); a shape colour
-/// drawn until it differs from the background by at least 150 summed over the channels (colour
-/// jitter that keeps the shape visible); the half-extent r uniform in [5, 10) pixels; the centre
-/// uniform so the shape stays inside the image; then for every pixel, independent noise on each
+/// Per image, in this order: a background colour and a shape colour (each channel uniform in
+/// 0…255), drawn again together until the shape is brighter than the background by at least 250
+/// summed over the channels (colour jitter, but a consistent polarity: with colours of either
+/// polarity LeNet-5 stays at chance for two epochs); the half-extent r uniform in [6, 11) pixels;
+/// the centre uniform so the shape stays inside the image; then for every pixel, independent noise on each
 /// channel, triangular on −31…31 (the sum of two uniform bytes minus 255, divided by 8;
 /// standard deviation ≈ 13), clamped to 0…255. Labels are balanced (`count / 10` per class, the
 /// remainder to the lowest classes) and shuffled with the same generator before any drawing.
@@ -26,8 +28,13 @@ public enum SyntheticShapes {
     static let side = 32
 
     /// `count` images generated from `seed`: the same seed gives the same bytes on every platform.
-    /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` for a negative count.
+    /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` for a count outside 0…10,000,000.
     public static func make(count: Int, seed: UInt64) throws -> ImageDataset {
+        try generate(count: count, seed: seed, keepMasks: false).dataset
+    }
+
+    /// The dataset and, when `keepMasks`, each image's 32×32 shape mask (true inside the shape).
+    static func generate(count: Int, seed: UInt64, keepMasks: Bool) throws -> (dataset: ImageDataset, masks: [Bool]) {
         guard count >= 0, count <= 10_000_000 else {
             throw ConvKitError.invalidArgument(name: "shapes count", reason: "\(count) is outside 0…10,000,000")
         }
@@ -38,37 +45,32 @@ public enum SyntheticShapes {
 
         let plane = side * side
         var images = [UInt8](repeating: 0, count: count * 3 * plane)
-        var mask = [Bool](repeating: false, count: plane)
+        var masks = [Bool](repeating: false, count: keepMasks ? count * plane : plane)
         images.withUnsafeMutableBufferPointer { pixels in
-            mask.withUnsafeMutableBufferPointer { inside in
-                guard let base = pixels.baseAddress else { return }
+            masks.withUnsafeMutableBufferPointer { allMasks in
+                guard let base = pixels.baseAddress, let maskBase = allMasks.baseAddress else { return }
                 for i in 0..<count {
-                    draw(Int(labels[i]), into: base + i &* 3 &* plane, mask: inside, random: &random)
+                    let mask = UnsafeMutableBufferPointer(start: maskBase + (keepMasks ? i &* plane : 0), count: plane)
+                    draw(Int(labels[i]), into: base + i &* 3 &* plane, mask: mask, random: &random)
                 }
             }
         }
-        return try ImageDataset(name: "shapes", images: images, labels: labels, imageShape: imageShape, classNames: classNames)
+        let dataset = try ImageDataset(name: "shapes", images: images, labels: labels, imageShape: imageShape, classNames: classNames)
+        return (dataset, keepMasks ? masks : [])
     }
 
     /// Draws one image of class `label` into `out` (3 planes of 32×32 bytes).
     private static func draw(_ label: Int, into out: UnsafeMutablePointer<UInt8>, mask: UnsafeMutableBufferPointer<Bool>,
                              random: inout RandomGenerator) {
-        let b0 = random.nextInt(below: 256), b1 = random.nextInt(below: 256), b2 = random.nextInt(below: 256)
-        var f0 = 0, f1 = 0, f2 = 0
+        var b0 = 0, b1 = 0, b2 = 0, f0 = 0, f1 = 0, f2 = 0
         repeat {
+            b0 = random.nextInt(below: 256); b1 = random.nextInt(below: 256); b2 = random.nextInt(below: 256)
             f0 = random.nextInt(below: 256); f1 = random.nextInt(below: 256); f2 = random.nextInt(below: 256)
-        } while abs(f0 - b0) + abs(f1 - b1) + abs(f2 - b2) < 150
-        let r = random.uniform(5, 10)
+        } while (f0 + f1 + f2) - (b0 + b1 + b2) < minimumContrast
+        let r = random.uniform(6, 11)
         let cx = random.uniform(r, Float(side) - r)
         let cy = random.uniform(r, Float(side) - r)
-
-        for p in mask.indices { mask[p] = false }
-        for y in max(0, Int(cy - r) - 1)...min(side - 1, Int(cy + r) + 1) {
-            for x in max(0, Int(cx - r) - 1)...min(side - 1, Int(cx + r) + 1) {
-                let dx = Float(x) + 0.5 - cx, dy = Float(y) + 0.5 - cy
-                mask[y &* side &+ x] = contains(label, dx: dx, dy: dy, r: r)
-            }
-        }
+        drawMask(label, r: r, cx: cx, cy: cy, into: mask)
 
         let plane = side * side
         for p in 0..<plane {
@@ -77,6 +79,21 @@ public enum SyntheticShapes {
             out[p] = noisy(inside ? f0 : b0, bits)
             out[plane &+ p] = noisy(inside ? f1 : b1, bits >> 16)
             out[2 &* plane &+ p] = noisy(inside ? f2 : b2, bits >> 32)
+        }
+    }
+
+    /// How much brighter the shape colour is than the background, summed over the channels.
+    static let minimumContrast = 250
+
+    /// Sets `mask` (32×32, row-major) to the pixels whose centres lie inside the shape of class
+    /// `label` with half-extent `r` centred at (`cx`, `cy`) in pixel units (pixel x spans x…x+1).
+    static func drawMask(_ label: Int, r: Float, cx: Float, cy: Float, into mask: UnsafeMutableBufferPointer<Bool>) {
+        for p in mask.indices { mask[p] = false }
+        for y in max(0, Int(cy - r) - 1)...min(side - 1, Int(cy + r) + 1) {
+            for x in max(0, Int(cx - r) - 1)...min(side - 1, Int(cx + r) + 1) {
+                let dx = Float(x) + 0.5 - cx, dy = Float(y) + 0.5 - cy
+                mask[y &* side &+ x] = contains(label, dx: dx, dy: dy, r: r)
+            }
         }
     }
 
