@@ -66,7 +66,7 @@ import Testing
               message: "error: invalid value for --at: 8,0 is outside the 8×8 output of 'pool2': rows 0…7, columns 0…7"),
         .init(arguments: ["explain", "batchnorm", "--values", "1,2,3; 4,5"], message: "error: invalid value for --values: feature 1 has 2 values"),
         .init(arguments: ["explain", "momentum", "--lr", "0"], message: "error: invalid value for --lr: must be positive"),
-        .init(arguments: ["gradients", "--dataset", "cifar10"], message: "error: invalid value for --dataset: datasets are not wired yet"),
+        .init(arguments: ["gradients", "--dataset", "cifar10", "--data-dir", "/nonexistent"], message: "error: /nonexistent/cifar-10-batches-bin: CIFAR-10 not found"),
     ]
 
     @Test(arguments: badCalls)

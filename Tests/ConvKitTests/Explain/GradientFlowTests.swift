@@ -65,9 +65,19 @@ import Testing
         #expect(flow.rows.first { $0.name == "conv1" }?.weightGradientNorm ?? 0 > 0)
     }
 
+    @Test func datasetBatchIsNormalisedTrainingImages() throws {
+        let batch = try loadGradientBatch(dataset: "shapes", dataDirectory: nil, count: 3, input: [3, 32, 32], classes: 10, seed: 1)
+        #expect(batch.inputs.shape == [3, 3, 32, 32])
+        #expect(batch.labels.count == 3)
+        // (x/255 − 0.5)/0.5 lies in [−1, 1].
+        #expect(batch.inputs.storage.allSatisfy { $0 >= -1 && $0 <= 1 })
+    }
+
     @Test func errors() throws {
-        let dataset = expectConvKitError { _ = try loadGradientBatch(dataset: "cifar10", dataDirectory: "/tmp", count: 4, input: [3, 32, 32], classes: 10, seed: 1) }
-        #expect(dataset?.description.contains("datasets are not wired yet") == true)
+        let dataset = expectConvKitError { _ = try loadGradientBatch(dataset: "cifar10", dataDirectory: "/nonexistent", count: 4, input: [3, 32, 32], classes: 10, seed: 1) }
+        #expect(dataset?.description.contains("CIFAR-10 not found") == true)
+        let shape = expectConvKitError { _ = try loadGradientBatch(dataset: "shapes", dataDirectory: nil, count: 4, input: [1, 28, 28], classes: 10, seed: 1) }
+        #expect(shape == .shapeMismatch(layer: "network input", expected: "1×28×28", found: "3×32×32 images in shapes"))
         let spatial = expectConvKitError { _ = try GradientFlowReport.compute(.init(model: Repository.path("examples/receptive-field.yaml"))) }
         #expect(spatial?.description == "invalid value for MODEL_OR_SPEC: receptive-field ends in 32×8×8, not a vector of class scores: softmax cross-entropy needs one")
         let both = expectConvKitError { _ = try GradientFlowReport.compute(.init(model: "lenet5", depth: 3)) }
