@@ -143,14 +143,19 @@ enum LayerSpec {
         var counters: [String: Int] = [:]
         var layers: [any Layer] = []
         for entry in entries {
-            var name = entry.name
-            while name == nil || (entry.name == nil && used.contains(name!)) {
-                counters[entry.kind.prefix, default: 0] += 1
-                name = entry.kind.prefix + String(counters[entry.kind.prefix]!)
+            let name: String
+            if let explicit = entry.name {
+                name = explicit
+            } else {
+                // The next `<prefix><n>` not taken by an explicit or earlier generated name.
+                var counter = counters[entry.kind.prefix, default: 0]
+                repeat { counter += 1 } while used.contains(entry.kind.prefix + String(counter))
+                counters[entry.kind.prefix] = counter
+                name = entry.kind.prefix + String(counter)
             }
-            used.insert(name!)
+            used.insert(name)
             let mapping = entry.mapping ?? SpecMapping(owner: entry.node, what: "layer", entries: [])
-            layers.append(try entry.kind.build(mapping, name!, depth, &budget))
+            layers.append(try entry.kind.build(mapping, name, depth, &budget))
         }
         return layers
     }
