@@ -25,7 +25,9 @@ struct ConvKitCommand: ParsableCommand {
             if code == .success || error is CleanExit { exit(withError: error) }
             var message = message(for: error)
             if message.hasPrefix("Error: ") { message.removeFirst("Error: ".count) }
-            FileHandle.standardError.write(Data("error: \(message)\n(see 'convkit help')\n".utf8))
+            // One line: the first line of the parser's message.
+            message = message.split(separator: "\n").first.map(String.init) ?? message
+            FileHandle.standardError.write(Data("error: \(message) (see convkit help)\n".utf8))
             Foundation.exit(code.rawValue)
         }
     }
