@@ -36,7 +36,7 @@ let package = Package(
         .testTarget(name: "ConvKitKernelsTests", dependencies: ["ConvKitKernels"]),
         .testTarget(
             name: "ConvKitTests",
-            dependencies: ["ConvKit", "convkit"],
+            dependencies: ["ConvKit", "ConvKitKernels", "convkit"],
             resources: [.copy("Fixtures")]
         ),
     ]

@@ -24,3 +24,9 @@ public func chunkRange(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
     let start = chunk * base + min(chunk, extra)
     return start..<(start + base + (chunk < extra ? 1 : 0))
 }
+
+/// Runs `body(i)` for every `i` in `0..<iterations`, each on its own Dispatch work item (all
+/// cores). Each iteration must write memory no other iteration writes.
+public func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
+    parallelFor(chunks: iterations, threads: iterations, body)
+}

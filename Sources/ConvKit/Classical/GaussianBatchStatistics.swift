@@ -1,3 +1,4 @@
+import ConvKitKernels
 /// Maximum-likelihood statistics of one batch of labelled rows, computed in two passes over the
 /// rows in their stored type (no Float64 copy of the batch):
 /// pass 1 sums the rows of each class (→ counts N_k and means m_k), pass 2 sums the squared

@@ -1,3 +1,4 @@
+import ConvKitKernels
 import Foundation
 
 /// A generative classifier: class priors α_k and class-conditional Gaussians p(x | y = k) =

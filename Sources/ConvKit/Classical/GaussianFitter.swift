@@ -1,3 +1,4 @@
+import ConvKitKernels
 import Foundation
 
 /// Fits a ``GaussianClassifier`` by maximum likelihood, streaming: give it labelled batches with

@@ -1,3 +1,4 @@
+import ConvKitKernels
 import Foundation
 
 /// The negative log-likelihood of a labelled data set, −Σ_n log p(x_n, y_n), split into its terms.

@@ -1,3 +1,4 @@
+import ConvKitKernels
 // The hot loops of Gaussian prediction, run over the rows in their stored type: class scores
 // (linear discriminants, or the per-class quadratic form) and per-row Mahalanobis forms.
 

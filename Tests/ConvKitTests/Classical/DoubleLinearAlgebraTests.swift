@@ -1,10 +1,11 @@
 import Foundation
 import Testing
 @testable import ConvKit
+import ConvKitKernels
 
 /// The blocked Float64 kernels of the full-covariance model against plain loops. Orders of 150
 /// cross the 64-row Cholesky blocks and are not multiples of the 8-wide panels.
-@Suite struct BlockedLinearAlgebraTests {
+@Suite struct DoubleLinearAlgebraTests {
     static func randomMatrix(rows: Int, columns: Int, seed: UInt64) -> [[Double]] {
         var random = RandomGenerator(seed: seed)
         return (0..<rows).map { _ in (0..<columns).map { _ in Double(random.nextNormal()) } }

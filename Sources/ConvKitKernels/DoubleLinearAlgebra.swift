@@ -9,10 +9,10 @@
 // streams. The tests check every fast path against plain loops.
 
 /// Lanes of a packed panel: the width of one micro-tile.
-let panelWidth = 8
+public let panelWidth = 8
 
 /// Rounds `n` up to a multiple of ``panelWidth`` (the leading dimension of padded matrices).
-func paddedOrder(_ n: Int) -> Int { (n + panelWidth - 1) / panelWidth * panelWidth }
+public func paddedOrder(_ n: Int) -> Int { (n + panelWidth - 1) / panelWidth * panelWidth }
 
 /// c[i][j] (i, j < 4, leading dimension ldc) += sign · Σ_d a[d·8 + i] · b[d·8 + j].
 @inline(__always)
@@ -42,7 +42,7 @@ private func tile4x4(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, _ d
 /// The 8×8 tile c += sign · aᵀb for two packed panels a, b of `depth` rows each
 /// (four 4×4 register blocks: on baseline x86-64 this keeps every accumulator in a register).
 @inline(__always)
-func multiplyAddTile(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, depth: Int,
+public func multiplyAddTile(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, depth: Int,
                      _ c: UnsafeMutablePointer<Double>, ldc: Int, sign: Double) {
     tile4x4(a, b, depth, c, ldc, sign)
     tile4x4(a, b + 4, depth, c + 4, ldc, sign)
@@ -54,7 +54,7 @@ func multiplyAddTile(_ a: UnsafePointer<Double>, _ b: UnsafePointer<Double>, dep
 /// is given as `panelCount` consecutive packed panels (panel p holds columns 8p…8p+7).
 /// C is `8·panelCount` square, leading dimension `ldc`. Only C's upper triangle is meaningful
 /// afterwards. Parallel over tile rows; each C element is summed in the same order on any machine.
-func symmetricRankUpdate(_ c: UnsafeMutablePointer<Double>, ldc: Int, panels: UnsafePointer<Double>,
+public func symmetricRankUpdate(_ c: UnsafeMutablePointer<Double>, ldc: Int, panels: UnsafePointer<Double>,
                          panelCount: Int, depth: Int, sign: Double) {
     let stride = depth * panelWidth
     parallelFor(panelCount) { a in
@@ -69,7 +69,7 @@ func symmetricRankUpdate(_ c: UnsafeMutablePointer<Double>, ldc: Int, panels: Un
 /// Rows per block of ``symmetricRankUpdateOfBytes(_:ldc:panels:panelCount:depth:)``: with byte values,
 /// every product is an integer ≤ 255² and 256 of them sum to at most 16,646,400 < 2²⁴, so Float32
 /// sums of a block are exact.
-let exactByteBlockRows = 256
+public let exactByteBlockRows = 256
 
 /// c[i][j] (i < 4, j < 8) += Σ_d a[d·8 + i] · b[d·8 + j], summed in Float32 (exact for byte values
 /// and depth ≤ ``exactByteBlockRows``), then added to the Float64 tile.
@@ -101,7 +101,7 @@ private func tile4x8Float(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, 
 /// for a matrix A of byte values (0…255) packed as Float32 panels with `depth` ≤ ``exactByteBlockRows``:
 /// the products are summed exactly in Float32 (four lanes per SSE instruction, twice Float64's)
 /// and then added to the Float64 C.
-func symmetricRankUpdateOfBytes(_ c: UnsafeMutablePointer<Double>, ldc: Int, panels: UnsafePointer<Float>,
+public func symmetricRankUpdateOfBytes(_ c: UnsafeMutablePointer<Double>, ldc: Int, panels: UnsafePointer<Float>,
                                 panelCount: Int, depth: Int) {
     let stride = depth * panelWidth
     parallelFor(panelCount) { a in
@@ -120,7 +120,7 @@ func symmetricRankUpdateOfBytes(_ c: UnsafeMutablePointer<Double>, ldc: Int, pan
 /// triangular with a positive diagonal, overwriting the upper triangle with U.
 /// Blocked right-looking: 64 rows at a time, then one symmetric rank-64 update of the rest.
 /// Returns `nil`, or the first row whose pivot was not positive (A not positive definite).
-func choleskyUpper(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> (row: Int, pivot: Double)? {
+public func choleskyUpper(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> (row: Int, pivot: Double)? {
     let blockRows = 64
     let packed = UnsafeMutablePointer<Double>.allocate(capacity: paddedOrder(n) * blockRows)
     defer { packed.deallocate() }
@@ -160,7 +160,7 @@ func choleskyUpper(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -> (row:
 }
 
 /// Solves Uᵀz = v in place (forward substitution reading the rows of U).
-func solveUpperTransposed(_ u: UnsafePointer<Double>, n: Int, lda: Int, _ v: UnsafeMutablePointer<Double>) {
+public func solveUpperTransposed(_ u: UnsafePointer<Double>, n: Int, lda: Int, _ v: UnsafeMutablePointer<Double>) {
     for j in 0..<n {
         let row = u + j * lda
         let z = v[j] / row[j]
@@ -170,7 +170,7 @@ func solveUpperTransposed(_ u: UnsafePointer<Double>, n: Int, lda: Int, _ v: Uns
 }
 
 /// Solves Uw = z in place (back substitution).
-func solveUpper(_ u: UnsafePointer<Double>, n: Int, lda: Int, _ v: UnsafeMutablePointer<Double>) {
+public func solveUpper(_ u: UnsafePointer<Double>, n: Int, lda: Int, _ v: UnsafeMutablePointer<Double>) {
     for j in stride(from: n - 1, through: 0, by: -1) {
         let row = u + j * lda
         var s = v[j]
@@ -182,19 +182,19 @@ func solveUpper(_ u: UnsafePointer<Double>, n: Int, lda: Int, _ v: UnsafeMutable
 /// Squared norms ‖U⁻ᵀx‖² = xᵀΣ⁻¹x for Σ = UᵀU, for blocks of rows at GEMM speed: the forward
 /// substitution runs 64 columns at a time, and the update of the remaining columns is a packed
 /// matrix product with U's rows (packed once here, shared by all blocks).
-struct MahalanobisSolver: Sendable {
+public struct MahalanobisSolver: Sendable {
     /// Rows per block: ``squaredNorms(_:rows:into:)`` takes at most this many.
-    static let blockRows = 32
+    public static let blockRows = 32
     private static let blockColumns = 64
-    let n: Int
-    let lda: Int
+    public let n: Int
+    public let lda: Int
     /// U, upper triangle, leading dimension `lda`.
     private let u: [Double]
     /// For each 64-column block [q0, q1): the panels of U[q0..<q1, q1..<n].
     private let slabs: [Double]
     private let slabOffsets: [Int]
 
-    init(upper u: [Double], n: Int, lda: Int) {
+    public init(upper u: [Double], n: Int, lda: Int) {
         self.n = n
         self.lda = lda
         self.u = u
@@ -228,7 +228,7 @@ struct MahalanobisSolver: Sendable {
     /// Writes ‖U⁻ᵀx_r‖² for the `rows` (≤ ``blockRows``) rows of `x` to `out`. `x` has
     /// ``paddedOrder(_:)`` of `rows` rows of leading dimension `lda`, zero beyond column n and
     /// beyond row `rows`; it is overwritten. `packed` is scratch for ``blockRows`` × 64 values.
-    func squaredNorms(_ x: UnsafeMutablePointer<Double>, rows: Int, packed: UnsafeMutablePointer<Double>,
+    public func squaredNorms(_ x: UnsafeMutablePointer<Double>, rows: Int, packed: UnsafeMutablePointer<Double>,
                       into out: UnsafeMutablePointer<Double>) {
         for r in 0..<rows { out[r] = 0 }
         let rowPanels = (rows + panelWidth - 1) / panelWidth
