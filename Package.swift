@@ -13,7 +13,9 @@ let package = Package(
         .package(url: "https://github.com/apple/swift-crypto", from: "3.12.3"),
     ],
     targets: [
-        .target(name: "ConvKitKernels"),
+        // The SGEMM micro-kernels in C: per-function AVX2/FMA with run-time dispatch (see its header).
+        .target(name: "ConvKitKernelsC"),
+        .target(name: "ConvKitKernels", dependencies: ["ConvKitKernelsC"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ConvKit",

@@ -8,7 +8,7 @@ struct ConvKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convkit",
         abstract: "Count, train and explain convolutional neural networks.",
-        subcommands: [SummaryCommand.self, ModelsCommand.self, CompareCommand.self, TrainCommand.self, DemoCommand.self]
+        subcommands: [SummaryCommand.self, ModelsCommand.self, CompareCommand.self, TrainCommand.self, DemoCommand.self, BenchCommand.self]
     )
 
     /// Runs the command; every error becomes one `error: …` line on stderr and a non-zero exit.

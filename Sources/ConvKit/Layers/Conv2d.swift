@@ -170,6 +170,7 @@ extension Conv2d: InstantiableLayer {
 /// Convolution by im2col + GEMM, per image, parallel over chunks of the batch.
 /// Forward per group g: Y_g (O/g × P) = W_g (O/g × K) · col_g (K × P), K = (C/g)·kh·kw, P = oh·ow.
 /// Backward: dW_g += dY_g · col_gᵀ; dcol_g = W_gᵀ · dY_g, folded back with col2im; db = Σ_P dY.
+/// The column buffers (one per chunk) and per-chunk gradient buffers are kept across steps.
 final class Conv2dRuntime: LayerRuntime {
     let path: String
     let input: Shape, output: Shape
@@ -178,6 +179,11 @@ final class Conv2dRuntime: LayerRuntime {
     let weight: Parameter
     let bias: Parameter?
     private var savedInput = Tensor(shape: [0])
+    /// One K×P column matrix per chunk (chunk-major), reused by forward and backward.
+    private var columns: [Float] = []
+    /// Per-chunk partial ∂L/∂W and ∂L/∂b (chunk-major), used when more than one chunk runs.
+    private var partialW: [Float] = []
+    private var partialB: [Float] = []
 
     init(path: String, input: Shape, output: Shape, geometry: WindowGeometry, groups: Int, weight: Parameter, bias: Parameter?) {
         self.path = path
@@ -200,28 +206,28 @@ final class Conv2dRuntime: LayerRuntime {
         let inPlane = g.height * g.width
         var y = Tensor(shape: [n] + output.dimensions)
         let chunks = min(context.threads, n)
+        reserve(&columns, chunks * k * p)
         let g = self.g
         let groups = self.groups
         x.storage.withUnsafeBufferPointer { xs in
             weight.value.storage.withUnsafeBufferPointer { ws in
                 y.storage.withUnsafeMutableBufferPointer { ys in
-                    let (xp, wp, yp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!)
-                    let biasValues = bias?.value.storage
-                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                        let col = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
-                        defer { col.deallocate() }
-                        for image in chunkRange(chunk, of: chunks, count: n) {
-                            for group in 0..<groups {
-                                im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
-                                sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
-                                      a: wp + group * og * k, lda: k, b: col, ldb: p,
-                                      beta: 0, c: yp + (image * o + group * og) * p, ldc: p)
-                            }
-                            if let biasValues {
-                                for channel in 0..<o {
-                                    let row = yp + (image * o + channel) * p
-                                    let b = biasValues[channel]
-                                    for i in 0..<p { row[i] += b }
+                    columns.withUnsafeMutableBufferPointer { cols in
+                        let (xp, wp, yp, colp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!, cols.baseAddress!)
+                        let biasValues = bias?.value.storage
+                        parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                            let col = colp + chunk * k * p
+                            for image in chunkRange(chunk, of: chunks, count: n) {
+                                for group in 0..<groups {
+                                    im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
+                                    sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
+                                          a: wp + group * og * k, lda: k, b: col, ldb: p,
+                                          beta: 0, c: yp + (image * o + group * og) * p, ldc: p)
+                                }
+                                if let biasValues {
+                                    for channel in 0..<o {
+                                        addScalar(biasValues[channel], to: yp + (image * o + channel) * p, count: p)
+                                    }
                                 }
                             }
                         }
@@ -242,43 +248,54 @@ final class Conv2dRuntime: LayerRuntime {
         let (og, cg) = (o / groups, c / groups)
         let inPlane = g.height * g.width
         let chunks = min(context.threads, n)
+        let needsInput = context.needsInputGradient
         var dx = Tensor(shape: x.shape)
-        // Per-chunk gradient accumulators, summed in chunk order (deterministic).
-        var partialW = [Float](repeating: 0, count: chunks * weight.value.count)
-        var partialB = [Float](repeating: 0, count: chunks * o)
         let weightCount = weight.value.count
+        // One chunk accumulates straight into the gradients; several write per-chunk partials
+        // that are summed in chunk order below (deterministic for a given thread count).
+        let direct = chunks == 1
+        reserve(&columns, chunks * k * p)
+        if !direct {
+            reserve(&partialW, chunks * weightCount)
+            reserve(&partialB, chunks * o)
+        }
         let g = self.g
         let groups = self.groups
-        x.storage.withUnsafeBufferPointer { xs in
-            dy.storage.withUnsafeBufferPointer { dys in
-                weight.value.storage.withUnsafeBufferPointer { ws in
-                    dx.storage.withUnsafeMutableBufferPointer { dxs in
-                        partialW.withUnsafeMutableBufferPointer { pws in
-                            partialB.withUnsafeMutableBufferPointer { pbs in
-                                let (xp, dyp, wp, dxp, pwp, pbp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress!, pws.baseAddress!, pbs.baseAddress!)
+        let hasBias = bias != nil
+        withGradientTargets(direct: direct) { gradW, gradB in
+            x.storage.withUnsafeBufferPointer { xs in
+                dy.storage.withUnsafeBufferPointer { dys in
+                    weight.value.storage.withUnsafeBufferPointer { ws in
+                        dx.storage.withUnsafeMutableBufferPointer { dxs in
+                            columns.withUnsafeMutableBufferPointer { cols in
+                                let (xp, dyp, wp, dxp, colp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress!, cols.baseAddress!)
                                 parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                                    let col = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
-                                    defer { col.deallocate() }
-                                    let dW = pwp + chunk * weightCount
-                                    let dB = pbp + chunk * o
-                                    for image in chunkRange(chunk, of: chunks, count: n) {
+                                    let col = colp + chunk * k * p
+                                    let dW = direct ? gradW : gradW + chunk * weightCount
+                                    let dB = direct ? gradB : gradB + chunk * o
+                                    let images = chunkRange(chunk, of: chunks, count: n)
+                                    for image in images {
+                                        // Partials start from the chunk's first image; direct gradients accumulate.
+                                        let beta: Float = direct || image != images.lowerBound ? 1 : 0
                                         for group in 0..<groups {
                                             let xg = xp + (image * c + group * cg) * inPlane
                                             let dyg = dyp + (image * o + group * og) * p
                                             im2col(xg, g, into: col)
                                             // dW_g (og × k) += dY_g (og × p) · colᵀ (p × k)
                                             sgemm(transposeA: false, transposeB: true, m: og, n: k, k: p,
-                                                  a: dyg, lda: p, b: col, ldb: p, beta: 1, c: dW + group * og * k, ldc: k)
-                                            // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p)
-                                            sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
-                                                  a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
-                                            col2im(col, g, into: dxp + (image * c + group * cg) * inPlane)
+                                                  a: dyg, lda: p, b: col, ldb: p, beta: beta, c: dW + group * og * k, ldc: k)
+                                            if needsInput {
+                                                // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p)
+                                                sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
+                                                      a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
+                                                col2im(col, g, into: dxp + (image * c + group * cg) * inPlane)
+                                            }
                                         }
-                                        for channel in 0..<o {
-                                            let row = dyp + (image * o + channel) * p
-                                            var sum: Float = 0
-                                            for i in 0..<p { sum += row[i] }
-                                            dB[channel] += sum
+                                        if hasBias {
+                                            for channel in 0..<o {
+                                                let total = sum(dyp + (image * o + channel) * p, count: p)
+                                                dB[channel] = beta == 0 ? total : dB[channel] + total
+                                            }
                                         }
                                     }
                                 }
@@ -288,10 +305,39 @@ final class Conv2dRuntime: LayerRuntime {
                 }
             }
         }
-        accumulate(partialW, chunks: chunks, into: weight)
-        if let bias { accumulate(partialB, chunks: chunks, into: bias) }
+        if direct {
+            applyMask(weight)
+        } else {
+            accumulate(partialW, chunks: chunks, into: weight)
+            if let bias { accumulate(partialB, chunks: chunks, into: bias) }
+        }
+        savedInput = Tensor(shape: [0])
         return dx
     }
+
+    /// Calls `body` with the weight and bias gradient storage (`direct`) or the partial buffers.
+    /// Without a bias, the bias pointer is a dummy that is never written.
+    private func withGradientTargets(direct: Bool, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        if direct {
+            weight.gradient.storage.withUnsafeMutableBufferPointer { gw in
+                if let bias {
+                    bias.gradient.storage.withUnsafeMutableBufferPointer { gb in body(gw.baseAddress!, gb.baseAddress!) }
+                } else {
+                    var none: Float = 0
+                    body(gw.baseAddress!, &none)
+                }
+            }
+        } else {
+            partialW.withUnsafeMutableBufferPointer { pw in
+                partialB.withUnsafeMutableBufferPointer { pb in body(pw.baseAddress!, pb.baseAddress!) }
+            }
+        }
+    }
+}
+
+/// Grows `buffer` to at least `count` elements (never shrinks), so steady-state steps allocate nothing.
+func reserve(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
 }
 
 /// Adds per-chunk partial gradients (chunk-major) to `parameter.gradient` in chunk order,
@@ -304,9 +350,15 @@ func accumulate(_ partial: [Float], chunks: Int, into parameter: Parameter) {
                 let base = chunk * count
                 for i in 0..<count { grad[i] += part[base + i] }
             }
-            if let mask = parameter.mask {
-                for i in 0..<count { grad[i] *= mask[i] }
-            }
         }
+    }
+    applyMask(parameter)
+}
+
+/// Zeroes the gradient entries of absent connections (a parameter's 0/1 mask), if any.
+func applyMask(_ parameter: Parameter) {
+    guard let mask = parameter.mask else { return }
+    parameter.gradient.storage.withUnsafeMutableBufferPointer { grad in
+        for i in 0..<grad.count { grad[i] *= mask[i] }
     }
 }

@@ -32,6 +32,11 @@ public struct RunContext {
     public var threads: Int
     /// Source of dropout masks.
     public var random: RandomGenerator
+    /// Whether `backward` must return ∂L/∂input. Training sets it to `false`: nothing uses the
+    /// gradient with respect to the images, so the first layer may skip computing it (for
+    /// LeNet-5 that is conv1's transposed GEMM and col2im, about a sixth of a training step) and
+    /// return zeros. Containers pass `true` to every child but the first.
+    public var needsInputGradient = true
 
     public init(training: Bool, threads: Int = 1, random: RandomGenerator = RandomGenerator(seed: 0)) {
         self.training = training

@@ -64,7 +64,13 @@ final class SequentialRuntime: LayerRuntime {
 
     func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor {
         var g = gradient
-        for child in children.reversed() { g = try child.backward(g, &context) }
+        let wanted = context.needsInputGradient
+        defer { context.needsInputGradient = wanted }
+        for index in children.indices.reversed() {
+            // Only the first child's input gradient is the sequence's own.
+            context.needsInputGradient = index == children.startIndex ? wanted : true
+            g = try children[index].backward(g, &context)
+        }
         return g
     }
 }
