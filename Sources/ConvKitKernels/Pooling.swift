@@ -1,3 +1,5 @@
+import ConvKitKernelsC
+
 // Pooling over one channel plane. Window geometry as in WindowGeometry (channels ignored).
 
 /// Max pooling of one plane `x` (H, W) into `y` (oh, ow); `argmax` receives, for each output,
@@ -18,34 +20,10 @@ func isPlain2x2(_ g: WindowGeometry) -> Bool {
         && g.dilationHeight == 1 && g.dilationWidth == 1 && 2 * g.outputHeight <= g.height && 2 * g.outputWidth <= g.width
 }
 
-/// The 2×2 stride-2 case of ``maxPoolPlane(_:_:y:argmax:)`` with the same choices, written
-/// without bounds checks or branches on the data: visit (0,0), (0,1), (1,0), (1,1); a value is
-/// taken when it is greater than the best so far or NaN; a NaN ends its row (as `break` in the
-/// general loop), so (0,1) is skipped after a NaN at (0,0) and (1,1) after a NaN at (1,0).
+/// The 2×2 stride-2 case of ``maxPoolPlane(_:_:y:argmax:)`` with the same choices, in C so that
+/// it vectorises (see `ck_maxpool2x2`; Swift's SIMD selects compile poorly for baseline x86-64).
 func maxPoolPlane2x2(_ x: UnsafePointer<Float>, _ g: WindowGeometry, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
-    let width = g.width
-    for oy in 0..<g.outputHeight {
-        let top = 2 &* oy &* width
-        let r0 = x + top, r1 = r0 + width
-        let out = y + oy &* g.outputWidth, index = argmax + oy &* g.outputWidth
-        for ox in 0..<g.outputWidth {
-            let c = 2 &* ox
-            let a = r0[c], b = r0[c &+ 1], v = r1[c], d = r1[c &+ 1]
-            var best = a
-            var at = top &+ c
-            let takeB = !a.isNaN && (b > best || b.isNaN)
-            best = takeB ? b : best
-            at = takeB ? at &+ 1 : at
-            let takeV = v > best || v.isNaN
-            best = takeV ? v : best
-            at = takeV ? top &+ width &+ c : at
-            let takeD = !v.isNaN && (d > best || d.isNaN)
-            best = takeD ? d : best
-            at = takeD ? top &+ width &+ c &+ 1 : at
-            out[ox] = best
-            index[ox] = Int32(truncatingIfNeeded: at)
-        }
-    }
+    ck_maxpool2x2(x, g.width, g.outputHeight, g.outputWidth, y, argmax)
 }
 
 /// Any window geometry (the definition; the 2×2 fast path is tested against it).

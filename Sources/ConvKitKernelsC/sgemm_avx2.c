@@ -100,14 +100,15 @@ static inline __attribute__((always_inline)) CK_AVX2 float ck_avx2_hsum(__m256 v
         const long k8 = k & ~7L;                                                                               \
         const long tail = k - k8;                                                                              \
         const __m256i mask = _mm256_cmpgt_epi32(_mm256_set1_epi32((int)tail), _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7)); \
-        for (long i0 = 0; i0 < m; i0 += R) {                                                                   \
-            const long rows = ck_min(R, m - i0);                                                               \
-            const float *ar[R];                                                                                \
-            _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) ar[r] = a + (i0 + (r < rows ? r : 0)) * lda;                           \
-            for (long j0 = 0; j0 < n; j0 += C) {                                                               \
-                const long cols = ck_min(C, n - j0);                                                           \
-                const float *bc[C];                                                                            \
-                _Pragma("clang loop unroll(full)") for (int q = 0; q < C; q++) bc[q] = b + (j0 + (q < cols ? q : 0)) * ldb;                       \
+        /* B blocks outside, A blocks inside: the C rows of B stay in L1 while every A block passes. */    \
+        for (long j0 = 0; j0 < n; j0 += C) {                                                                   \
+            const long cols = ck_min(C, n - j0);                                                               \
+            const float *bc[C];                                                                                \
+            _Pragma("clang loop unroll(full)") for (int q = 0; q < C; q++) bc[q] = b + (j0 + (q < cols ? q : 0)) * ldb; \
+            for (long i0 = 0; i0 < m; i0 += R) {                                                               \
+                const long rows = ck_min(R, m - i0);                                                           \
+                const float *ar[R];                                                                            \
+                _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++) ar[r] = a + (i0 + (r < rows ? r : 0)) * lda; \
                 __m256 s[R][C];                                                                                \
                 _Pragma("clang loop unroll(full)") for (int r = 0; r < R; r++)                                                                    \
                     _Pragma("clang loop unroll(full)") for (int q = 0; q < C; q++) s[r][q] = _mm256_setzero_ps();                                 \

@@ -171,7 +171,7 @@ extension Conv2d: InstantiableLayer {
 /// Forward per group g: Y_g (O/g × P) = W_g (O/g × K) · col_g (K × P), K = (C/g)·kh·kw, P = oh·ow.
 /// Backward: dW_g += dY_g · col_gᵀ; dcol_g = W_gᵀ · dY_g, folded back with col2im; db = Σ_P dY.
 /// The column buffers (one per chunk) and per-chunk gradient buffers are kept across steps.
-final class Conv2dRuntime: LayerRuntime {
+final class Conv2dRuntime: LayerRuntime, SavesActivations {
     let path: String
     let input: Shape, output: Shape
     let g: WindowGeometry
@@ -179,8 +179,17 @@ final class Conv2dRuntime: LayerRuntime {
     let weight: Parameter
     let bias: Parameter?
     private var savedInput = Tensor(shape: [0])
-    /// One K×P column matrix per chunk (chunk-major), reused by forward and backward.
+    /// Column matrices (K×P each), reused across steps: one per chunk, or in training one per
+    /// image (when they fit ``keptColumnsLimit``), so that backward need not unfold the input again.
     private var columns: [Float] = []
+    /// Whether `columns` holds the forward pass's column matrix of every image of `savedInput`.
+    private var columnsKept = false
+    /// Largest per-image column storage kept between forward and backward (bytes): beyond it
+    /// (batch 64 for LeNet-5's conv1) unfolding again from cache beats reading them back.
+    static let keptColumnsLimit = 4 << 20
+    private var outputBuffer = Tensor(shape: [0])
+    private var gradientBuffer = Tensor(shape: [0])
+    private var zeroGradient = Tensor(shape: [0])
     /// Per-chunk partial ∂L/∂W and ∂L/∂b (chunk-major), used when more than one chunk runs.
     private var partialW: [Float] = []
     private var partialB: [Float] = []
@@ -197,6 +206,11 @@ final class Conv2dRuntime: LayerRuntime {
 
     var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
+    func releaseSavedActivations() {
+        savedInput = Tensor(shape: [0])
+        columnsKept = false
+    }
+
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(input, path: path)
         let n = x.batch
@@ -204,9 +218,12 @@ final class Conv2dRuntime: LayerRuntime {
         let (k, p) = (g.columnRows, g.columnCount)
         let (og, cg) = (o / groups, c / groups)
         let inPlane = g.height * g.width
-        var y = Tensor(shape: [n] + output.dimensions)
+        var y = reuse(&outputBuffer, shape: [n] + output.dimensions)
         let chunks = min(context.threads, n)
-        reserve(&columns, chunks * k * p)
+        // Training keeps every image's columns for backward when they fit; otherwise one per chunk.
+        let keep = context.training && n * groups * k * p * MemoryLayout<Float>.size <= Self.keptColumnsLimit
+        reserve(&columns, keep ? n * groups * k * p : chunks * k * p)
+        columnsKept = keep
         let g = self.g
         let groups = self.groups
         x.storage.withUnsafeBufferPointer { xs in
@@ -216,9 +233,9 @@ final class Conv2dRuntime: LayerRuntime {
                         let (xp, wp, yp, colp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!, cols.baseAddress!)
                         let biasValues = bias?.value.storage
                         parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                            let col = colp + chunk * k * p
                             for image in chunkRange(chunk, of: chunks, count: n) {
                                 for group in 0..<groups {
+                                    let col = colp + (keep ? image * groups + group : chunk) * k * p
                                     im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
                                     sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
                                           a: wp + group * og * k, lda: k, b: col, ldb: p,
@@ -236,6 +253,7 @@ final class Conv2dRuntime: LayerRuntime {
             }
         }
         savedInput = x
+        outputBuffer = y
         return y
     }
 
@@ -249,12 +267,13 @@ final class Conv2dRuntime: LayerRuntime {
         let inPlane = g.height * g.width
         let chunks = min(context.threads, n)
         let needsInput = context.needsInputGradient
-        var dx = Tensor(shape: x.shape)
+        var dx = needsInput ? reuse(&gradientBuffer, shape: x.shape, zeroed: true) : Tensor(shape: [0])
         let weightCount = weight.value.count
         // One chunk accumulates straight into the gradients; several write per-chunk partials
         // that are summed in chunk order below (deterministic for a given thread count).
         let direct = chunks == 1
-        reserve(&columns, chunks * k * p)
+        let kept = columnsKept && columns.count >= n * groups * k * p
+        if !kept { reserve(&columns, chunks * k * p) }
         if !direct {
             reserve(&partialW, chunks * weightCount)
             reserve(&partialB, chunks * o)
@@ -268,9 +287,9 @@ final class Conv2dRuntime: LayerRuntime {
                     weight.value.storage.withUnsafeBufferPointer { ws in
                         dx.storage.withUnsafeMutableBufferPointer { dxs in
                             columns.withUnsafeMutableBufferPointer { cols in
-                                let (xp, dyp, wp, dxp, colp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress!, cols.baseAddress!)
+                                // dx is empty when the input gradient is not needed.
+                                let (xp, dyp, wp, dxp, colp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress, cols.baseAddress!)
                                 parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                                    let col = colp + chunk * k * p
                                     let dW = direct ? gradW : gradW + chunk * weightCount
                                     let dB = direct ? gradB : gradB + chunk * o
                                     let images = chunkRange(chunk, of: chunks, count: n)
@@ -280,15 +299,16 @@ final class Conv2dRuntime: LayerRuntime {
                                         for group in 0..<groups {
                                             let xg = xp + (image * c + group * cg) * inPlane
                                             let dyg = dyp + (image * o + group * og) * p
-                                            im2col(xg, g, into: col)
+                                            let col = colp + (kept ? image * groups + group : chunk) * k * p
+                                            if !kept { im2col(xg, g, into: col) }
                                             // dW_g (og × k) += dY_g (og × p) · colᵀ (p × k)
                                             sgemm(transposeA: false, transposeB: true, m: og, n: k, k: p,
                                                   a: dyg, lda: p, b: col, ldb: p, beta: beta, c: dW + group * og * k, ldc: k)
                                             if needsInput {
-                                                // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p)
+                                                // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p), over the used columns
                                                 sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
                                                       a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
-                                                col2im(col, g, into: dxp + (image * c + group * cg) * inPlane)
+                                                if let dxp { col2im(col, g, into: dxp + (image * c + group * cg) * inPlane) }
                                             }
                                         }
                                         if hasBias {
@@ -311,7 +331,9 @@ final class Conv2dRuntime: LayerRuntime {
             accumulate(partialW, chunks: chunks, into: weight)
             if let bias { accumulate(partialB, chunks: chunks, into: bias) }
         }
-        savedInput = Tensor(shape: [0])
+        releaseSavedActivations()
+        guard needsInput else { return zeros(&zeroGradient, shape: x.shape) }
+        gradientBuffer = dx
         return dx
     }
 

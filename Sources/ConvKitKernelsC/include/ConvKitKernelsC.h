@@ -13,6 +13,7 @@
 #define CONVKIT_KERNELS_C_H
 
 #include <stdbool.h>
+#include <stdint.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -41,6 +42,12 @@ const char *ck_engine_name(ck_engine engine);
 /// the position of its tile, so splitting C by columns between threads does not change results.
 void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// 2 x 2, stride-2 max pooling of one plane `x` (rows of `width` floats; every window inside
+/// the plane) into `y` (oh x ow) and `argmax` (flat index into the plane of the chosen input),
+/// with ConvKitKernels.maxPoolPlane's choices (first maximum in row-major order; NaN wins and
+/// ends its row). Vectorised with AVX2 where available; identical results on every engine.
+void ck_maxpool2x2(const float *x, long width, long oh, long ow, float *y, int32_t *argmax);
 
 #ifdef __cplusplus
 }
