@@ -14,7 +14,9 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
-        .target(name: "ConvKitKernels"),
+        // The SGEMM micro-kernels in C: per-function AVX2/FMA with run-time dispatch (see its header).
+        .target(name: "ConvKitKernelsC"),
+        .target(name: "ConvKitKernels", dependencies: ["ConvKitKernelsC"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ConvKit",

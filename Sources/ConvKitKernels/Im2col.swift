@@ -31,6 +31,35 @@ public struct WindowGeometry: Sendable, Equatable {
 
 /// Unfolds one image `x` (C, H, W) into `col` (C·kh·kw, oh·ow).
 public func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>) {
+    if g.strideHeight == 1 && g.strideWidth == 1 && g.padTop == 0 && g.padLeft == 0 {
+        im2colUnitStride(x, g, into: col)
+        return
+    }
+    im2colGeneral(x, g, into: col)
+}
+
+/// Stride 1 without padding: every column-matrix row is `oh` runs of `ow` consecutive inputs.
+func im2colUnitStride(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>) {
+    let plane = g.height &* g.width
+    let (oh, ow, width) = (g.outputHeight, g.outputWidth, g.width)
+    var dst = col
+    for c in 0..<g.channels {
+        for i in 0..<g.kernelHeight {
+            for j in 0..<g.kernelWidth {
+                let offset: Int = c &* plane &+ i &* g.dilationHeight &* width &+ j &* g.dilationWidth
+                var src = x + offset
+                for _ in 0..<oh {
+                    copyFloats(from: src, to: dst, count: ow)
+                    src += width
+                    dst += ow
+                }
+            }
+        }
+    }
+}
+
+/// Any geometry (the definition the fast path is tested against).
+func im2colGeneral(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>) {
     let plane = g.height * g.width
     let count = g.columnCount
     var row = 0
@@ -50,10 +79,10 @@ public func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: Uns
                     }
                     let src = xc + y * g.width
                     if g.strideWidth == 1 {
-                        // Contiguous run with zero borders.
+                        // Contiguous run with zero borders (short runs: copied inline, not with memmove).
                         let first = max(0, -dx), last = min(g.outputWidth, g.width - dx)
                         if first > 0 { out.update(repeating: 0, count: min(first, g.outputWidth)) }
-                        if last > first { (out + first).update(from: src + first + dx, count: last - first) }
+                        if last > first { copyFloats(from: src + first + dx, to: out + first, count: last - first) }
                         if last < g.outputWidth { (out + max(last, first)).update(repeating: 0, count: g.outputWidth - max(last, first)) }
                     } else {
                         for ox in 0..<g.outputWidth {
@@ -86,6 +115,12 @@ public func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, into x: Uns
                     if y < 0 || y >= g.height { continue }
                     let dst = xc + y * g.width
                     let line = src + oy * g.outputWidth
+                    if g.strideWidth == 1 {
+                        // The in-range outputs form one contiguous run: the same additions, vectorised.
+                        let first = max(0, -dx), last = min(g.outputWidth, g.width - dx)
+                        if last > first { addFloats(from: line + first, to: dst + first + dx, count: last - first) }
+                        continue
+                    }
                     for ox in 0..<g.outputWidth {
                         let xx = ox * g.strideWidth + dx
                         if xx >= 0 && xx < g.width { dst[xx] += line[ox] }
@@ -94,5 +129,40 @@ public func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, into x: Uns
                 row += 1
             }
         }
+    }
+}
+
+/// dst[0..<count] = src[0..<count] for short runs (a memmove call costs more than the copy).
+@inline(__always)
+func copyFloats(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    let (from, to) = (UnsafeRawPointer(src), UnsafeMutableRawPointer(dst))
+    var i = 0
+    while i &+ 8 <= count {
+        to.storeBytes(of: from.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self), toByteOffset: i &* 4, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    if i &+ 4 <= count {
+        to.storeBytes(of: from.loadUnaligned(fromByteOffset: i &* 4, as: SIMD4<Float>.self), toByteOffset: i &* 4, as: SIMD4<Float>.self)
+        i &+= 4
+    }
+    while i < count {
+        dst[i] = src[i]
+        i &+= 1
+    }
+}
+
+/// dst[0..<count] += src[0..<count], element by element (same rounding as the scalar loop).
+@inline(__always)
+func addFloats(from src: UnsafePointer<Float>, to dst: UnsafeMutablePointer<Float>, count: Int) {
+    let (from, to) = (UnsafeRawPointer(src), UnsafeMutableRawPointer(dst))
+    var i = 0
+    while i &+ 8 <= count {
+        let sum = to.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self) + from.loadUnaligned(fromByteOffset: i &* 4, as: SIMD8<Float>.self)
+        to.storeBytes(of: sum, toByteOffset: i &* 4, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count {
+        dst[i] += src[i]
+        i &+= 1
     }
 }

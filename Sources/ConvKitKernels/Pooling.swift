@@ -1,9 +1,33 @@
+import ConvKitKernelsC
+
 // Pooling over one channel plane. Window geometry as in WindowGeometry (channels ignored).
 
 /// Max pooling of one plane `x` (H, W) into `y` (oh, ow); `argmax` receives, for each output,
 /// the flat index into the plane of the chosen input (−1 when the window lies in padding only,
 /// which then outputs −∞ as PyTorch does). Ties keep the first maximum in row-major order.
 public func maxPoolPlane(_ x: UnsafePointer<Float>, _ g: WindowGeometry, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    if isPlain2x2(g) {
+        maxPoolPlane2x2(x, g, y: y, argmax: argmax)
+        return
+    }
+    maxPoolPlaneGeneral(x, g, y: y, argmax: argmax)
+}
+
+/// 2×2 windows, stride 2, no padding or dilation, every window inside the plane.
+@inline(__always)
+func isPlain2x2(_ g: WindowGeometry) -> Bool {
+    g.kernelHeight == 2 && g.kernelWidth == 2 && g.strideHeight == 2 && g.strideWidth == 2 && g.padTop == 0 && g.padLeft == 0
+        && g.dilationHeight == 1 && g.dilationWidth == 1 && 2 * g.outputHeight <= g.height && 2 * g.outputWidth <= g.width
+}
+
+/// The 2×2 stride-2 case of ``maxPoolPlane(_:_:y:argmax:)`` with the same choices, in C so that
+/// it vectorises (see `ck_maxpool2x2`; Swift's SIMD selects compile poorly for baseline x86-64).
+func maxPoolPlane2x2(_ x: UnsafePointer<Float>, _ g: WindowGeometry, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
+    ck_maxpool2x2(x, g.width, g.outputHeight, g.outputWidth, y, argmax)
+}
+
+/// Any window geometry (the definition; the 2×2 fast path is tested against it).
+func maxPoolPlaneGeneral(_ x: UnsafePointer<Float>, _ g: WindowGeometry, y: UnsafeMutablePointer<Float>, argmax: UnsafeMutablePointer<Int32>) {
     for oy in 0..<g.outputHeight {
         for ox in 0..<g.outputWidth {
             var best = -Float.infinity

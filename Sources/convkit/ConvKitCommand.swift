@@ -9,7 +9,7 @@ struct ConvKitCommand: ParsableCommand {
         commandName: "convkit",
         abstract: "Count, train and explain convolutional neural networks.",
         subcommands: [SummaryCommand.self, ModelsCommand.self, CompareCommand.self, TrainCommand.self, EvaluateCommand.self,
-                      ExplainCommand.self, GradientsCommand.self, GaussianCommand.self, DemoCommand.self]
+                      ExplainCommand.self, GradientsCommand.self, GaussianCommand.self, BenchCommand.self, DemoCommand.self]
     )
 
     /// Runs the command; every error becomes one `error: …` line on stderr and a non-zero exit.

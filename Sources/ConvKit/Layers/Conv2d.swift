@@ -170,7 +170,8 @@ extension Conv2d: InstantiableLayer {
 /// Convolution by im2col + GEMM, per image, parallel over chunks of the batch.
 /// Forward per group g: Y_g (O/g × P) = W_g (O/g × K) · col_g (K × P), K = (C/g)·kh·kw, P = oh·ow.
 /// Backward: dW_g += dY_g · col_gᵀ; dcol_g = W_gᵀ · dY_g, folded back with col2im; db = Σ_P dY.
-final class Conv2dRuntime: LayerRuntime {
+/// The column buffers (one per chunk) and per-chunk gradient buffers are kept across steps.
+final class Conv2dRuntime: LayerRuntime, SavesActivations {
     let path: String
     let input: Shape, output: Shape
     let g: WindowGeometry
@@ -178,6 +179,20 @@ final class Conv2dRuntime: LayerRuntime {
     let weight: Parameter
     let bias: Parameter?
     private var savedInput = Tensor(shape: [0])
+    /// Column matrices (K×P each), reused across steps: one per chunk, or in training one per
+    /// image (when they fit ``keptColumnsLimit``), so that backward need not unfold the input again.
+    private var columns: [Float] = []
+    /// Whether `columns` holds the forward pass's column matrix of every image of `savedInput`.
+    private var columnsKept = false
+    /// Largest per-image column storage kept between forward and backward (bytes): beyond it
+    /// (batch 64 for LeNet-5's conv1) unfolding again from cache beats reading them back.
+    static let keptColumnsLimit = 4 << 20
+    private var outputBuffer = Tensor(shape: [0])
+    private var gradientBuffer = Tensor(shape: [0])
+    private var zeroGradient = Tensor(shape: [0])
+    /// Per-chunk partial ∂L/∂W and ∂L/∂b (chunk-major), used when more than one chunk runs.
+    private var partialW: [Float] = []
+    private var partialB: [Float] = []
 
     init(path: String, input: Shape, output: Shape, geometry: WindowGeometry, groups: Int, weight: Parameter, bias: Parameter?) {
         self.path = path
@@ -191,6 +206,11 @@ final class Conv2dRuntime: LayerRuntime {
 
     var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
+    func releaseSavedActivations() {
+        savedInput = Tensor(shape: [0])
+        columnsKept = false
+    }
+
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(input, path: path)
         let n = x.batch
@@ -198,30 +218,33 @@ final class Conv2dRuntime: LayerRuntime {
         let (k, p) = (g.columnRows, g.columnCount)
         let (og, cg) = (o / groups, c / groups)
         let inPlane = g.height * g.width
-        var y = Tensor(shape: [n] + output.dimensions)
+        var y = reuse(&outputBuffer, shape: [n] + output.dimensions)
         let chunks = min(context.threads, n)
+        // Training keeps every image's columns for backward when they fit; otherwise one per chunk.
+        let keep = context.training && n * groups * k * p * MemoryLayout<Float>.size <= Self.keptColumnsLimit
+        reserve(&columns, keep ? n * groups * k * p : chunks * k * p)
+        columnsKept = keep
         let g = self.g
         let groups = self.groups
         x.storage.withUnsafeBufferPointer { xs in
             weight.value.storage.withUnsafeBufferPointer { ws in
                 y.storage.withUnsafeMutableBufferPointer { ys in
-                    let (xp, wp, yp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!)
-                    let biasValues = bias?.value.storage
-                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                        let col = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
-                        defer { col.deallocate() }
-                        for image in chunkRange(chunk, of: chunks, count: n) {
-                            for group in 0..<groups {
-                                im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
-                                sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
-                                      a: wp + group * og * k, lda: k, b: col, ldb: p,
-                                      beta: 0, c: yp + (image * o + group * og) * p, ldc: p)
-                            }
-                            if let biasValues {
-                                for channel in 0..<o {
-                                    let row = yp + (image * o + channel) * p
-                                    let b = biasValues[channel]
-                                    for i in 0..<p { row[i] += b }
+                    columns.withUnsafeMutableBufferPointer { cols in
+                        let (xp, wp, yp, colp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!, cols.baseAddress!)
+                        let biasValues = bias?.value.storage
+                        parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                            for image in chunkRange(chunk, of: chunks, count: n) {
+                                for group in 0..<groups {
+                                    let col = colp + (keep ? image * groups + group : chunk) * k * p
+                                    im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
+                                    sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
+                                          a: wp + group * og * k, lda: k, b: col, ldb: p,
+                                          beta: 0, c: yp + (image * o + group * og) * p, ldc: p)
+                                }
+                                if let biasValues {
+                                    for channel in 0..<o {
+                                        addScalar(biasValues[channel], to: yp + (image * o + channel) * p, count: p)
+                                    }
                                 }
                             }
                         }
@@ -230,6 +253,7 @@ final class Conv2dRuntime: LayerRuntime {
             }
         }
         savedInput = x
+        outputBuffer = y
         return y
     }
 
@@ -242,43 +266,56 @@ final class Conv2dRuntime: LayerRuntime {
         let (og, cg) = (o / groups, c / groups)
         let inPlane = g.height * g.width
         let chunks = min(context.threads, n)
-        var dx = Tensor(shape: x.shape)
-        // Per-chunk gradient accumulators, summed in chunk order (deterministic).
-        var partialW = [Float](repeating: 0, count: chunks * weight.value.count)
-        var partialB = [Float](repeating: 0, count: chunks * o)
+        let needsInput = context.needsInputGradient
+        var dx = needsInput ? reuse(&gradientBuffer, shape: x.shape, zeroed: true) : Tensor(shape: [0])
         let weightCount = weight.value.count
+        // One chunk accumulates straight into the gradients; several write per-chunk partials
+        // that are summed in chunk order below (deterministic for a given thread count).
+        let direct = chunks == 1
+        let kept = columnsKept && columns.count >= n * groups * k * p
+        if !kept { reserve(&columns, chunks * k * p) }
+        if !direct {
+            reserve(&partialW, chunks * weightCount)
+            reserve(&partialB, chunks * o)
+        }
         let g = self.g
         let groups = self.groups
-        x.storage.withUnsafeBufferPointer { xs in
-            dy.storage.withUnsafeBufferPointer { dys in
-                weight.value.storage.withUnsafeBufferPointer { ws in
-                    dx.storage.withUnsafeMutableBufferPointer { dxs in
-                        partialW.withUnsafeMutableBufferPointer { pws in
-                            partialB.withUnsafeMutableBufferPointer { pbs in
-                                let (xp, dyp, wp, dxp, pwp, pbp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress!, pws.baseAddress!, pbs.baseAddress!)
+        let hasBias = bias != nil
+        withGradientTargets(direct: direct) { gradW, gradB in
+            x.storage.withUnsafeBufferPointer { xs in
+                dy.storage.withUnsafeBufferPointer { dys in
+                    weight.value.storage.withUnsafeBufferPointer { ws in
+                        dx.storage.withUnsafeMutableBufferPointer { dxs in
+                            columns.withUnsafeMutableBufferPointer { cols in
+                                // dx is empty when the input gradient is not needed.
+                                let (xp, dyp, wp, dxp, colp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress, cols.baseAddress!)
                                 parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                                    let col = UnsafeMutablePointer<Float>.allocate(capacity: k * p)
-                                    defer { col.deallocate() }
-                                    let dW = pwp + chunk * weightCount
-                                    let dB = pbp + chunk * o
-                                    for image in chunkRange(chunk, of: chunks, count: n) {
+                                    let dW = direct ? gradW : gradW + chunk * weightCount
+                                    let dB = direct ? gradB : gradB + chunk * o
+                                    let images = chunkRange(chunk, of: chunks, count: n)
+                                    for image in images {
+                                        // Partials start from the chunk's first image; direct gradients accumulate.
+                                        let beta: Float = direct || image != images.lowerBound ? 1 : 0
                                         for group in 0..<groups {
                                             let xg = xp + (image * c + group * cg) * inPlane
                                             let dyg = dyp + (image * o + group * og) * p
-                                            im2col(xg, g, into: col)
+                                            let col = colp + (kept ? image * groups + group : chunk) * k * p
+                                            if !kept { im2col(xg, g, into: col) }
                                             // dW_g (og × k) += dY_g (og × p) · colᵀ (p × k)
                                             sgemm(transposeA: false, transposeB: true, m: og, n: k, k: p,
-                                                  a: dyg, lda: p, b: col, ldb: p, beta: 1, c: dW + group * og * k, ldc: k)
-                                            // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p)
-                                            sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
-                                                  a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
-                                            col2im(col, g, into: dxp + (image * c + group * cg) * inPlane)
+                                                  a: dyg, lda: p, b: col, ldb: p, beta: beta, c: dW + group * og * k, ldc: k)
+                                            if needsInput {
+                                                // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p), over the used columns
+                                                sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
+                                                      a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
+                                                if let dxp { col2im(col, g, into: dxp + (image * c + group * cg) * inPlane) }
+                                            }
                                         }
-                                        for channel in 0..<o {
-                                            let row = dyp + (image * o + channel) * p
-                                            var sum: Float = 0
-                                            for i in 0..<p { sum += row[i] }
-                                            dB[channel] += sum
+                                        if hasBias {
+                                            for channel in 0..<o {
+                                                let total = sum(dyp + (image * o + channel) * p, count: p)
+                                                dB[channel] = beta == 0 ? total : dB[channel] + total
+                                            }
                                         }
                                     }
                                 }
@@ -288,10 +325,41 @@ final class Conv2dRuntime: LayerRuntime {
                 }
             }
         }
-        accumulate(partialW, chunks: chunks, into: weight)
-        if let bias { accumulate(partialB, chunks: chunks, into: bias) }
+        if direct {
+            applyMask(weight)
+        } else {
+            accumulate(partialW, chunks: chunks, into: weight)
+            if let bias { accumulate(partialB, chunks: chunks, into: bias) }
+        }
+        releaseSavedActivations()
+        guard needsInput else { return zeros(&zeroGradient, shape: x.shape) }
+        gradientBuffer = dx
         return dx
     }
+
+    /// Calls `body` with the weight and bias gradient storage (`direct`) or the partial buffers.
+    /// Without a bias, the bias pointer is a dummy that is never written.
+    private func withGradientTargets(direct: Bool, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
+        if direct {
+            weight.gradient.storage.withUnsafeMutableBufferPointer { gw in
+                if let bias {
+                    bias.gradient.storage.withUnsafeMutableBufferPointer { gb in body(gw.baseAddress!, gb.baseAddress!) }
+                } else {
+                    var none: Float = 0
+                    body(gw.baseAddress!, &none)
+                }
+            }
+        } else {
+            partialW.withUnsafeMutableBufferPointer { pw in
+                partialB.withUnsafeMutableBufferPointer { pb in body(pw.baseAddress!, pb.baseAddress!) }
+            }
+        }
+    }
+}
+
+/// Grows `buffer` to at least `count` elements (never shrinks), so steady-state steps allocate nothing.
+func reserve(_ buffer: inout [Float], _ count: Int) {
+    if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
 }
 
 /// Adds per-chunk partial gradients (chunk-major) to `parameter.gradient` in chunk order,
@@ -304,9 +372,15 @@ func accumulate(_ partial: [Float], chunks: Int, into parameter: Parameter) {
                 let base = chunk * count
                 for i in 0..<count { grad[i] += part[base + i] }
             }
-            if let mask = parameter.mask {
-                for i in 0..<count { grad[i] *= mask[i] }
-            }
         }
+    }
+    applyMask(parameter)
+}
+
+/// Zeroes the gradient entries of absent connections (a parameter's 0/1 mask), if any.
+func applyMask(_ parameter: Parameter) {
+    guard let mask = parameter.mask else { return }
+    parameter.gradient.storage.withUnsafeMutableBufferPointer { grad in
+        for i in 0..<grad.count { grad[i] *= mask[i] }
     }
 }

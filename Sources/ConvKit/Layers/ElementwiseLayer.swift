@@ -25,10 +25,13 @@ extension ActivationFunction {
 }
 
 /// Runs an ``ActivationFunction``; keeps the output for backward.
+/// The output (saved for backward) and gradient buffers are reused across steps.
 final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
     let path: String
     let shape: Shape
+    /// The last output: backward's input, and the buffer the next forward reuses.
     private var savedOutput = Tensor(shape: [0])
+    private var gradientBuffer = Tensor(shape: [0])
     init(path: String, shape: Shape) {
         self.path = path
         self.shape = shape
@@ -36,7 +39,7 @@ final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
 
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(shape, path: path)
-        var y = Tensor(shape: x.shape)
+        var y = reuse(&savedOutput, shape: x.shape)
         x.storage.withUnsafeBufferPointer { xs in y.storage.withUnsafeMutableBufferPointer { Function.apply(xs, $0) } }
         savedOutput = y
         return y
@@ -44,10 +47,11 @@ final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
 
     func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
         try dy.requireShape(shape, path: path)
-        var dx = Tensor(shape: dy.shape)
+        var dx = reuse(&gradientBuffer, shape: dy.shape)
         savedOutput.storage.withUnsafeBufferPointer { ys in
             dy.storage.withUnsafeBufferPointer { dys in dx.storage.withUnsafeMutableBufferPointer { Function.gradient(ys, dys, $0) } }
         }
+        gradientBuffer = dx
         return dx
     }
 }

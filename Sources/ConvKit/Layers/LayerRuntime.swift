@@ -32,6 +32,11 @@ public struct RunContext {
     public var threads: Int
     /// Source of dropout masks.
     public var random: RandomGenerator
+    /// Whether `backward` must return ∂L/∂input. Training sets it to `false`: nothing uses the
+    /// gradient with respect to the images, so the first layer may skip computing it (for
+    /// LeNet-5 that is conv1's transposed GEMM and col2im, about a sixth of a training step) and
+    /// return zeros. Containers pass `true` to every child but the first.
+    public var needsInputGradient = true
 
     public init(training: Bool, threads: Int = 1, random: RandomGenerator = RandomGenerator(seed: 0)) {
         self.training = training
@@ -81,4 +86,44 @@ extension Tensor {
                                              found: shape.map(String.init).joined(separator: "×"))
         }
     }
+}
+
+/// Runtimes that remember activations between forward and backward. A container releases them
+/// before its next forward pass, so that the buffers those activations live in (another layer's
+/// output) are uniquely referenced again and can be reused in place instead of copied.
+protocol SavesActivations: AnyObject {
+    /// Forgets what the last forward pass saved for backward.
+    func releaseSavedActivations()
+}
+
+/// Hands out the storage kept in `buffer` as a tensor of `shape` and leaves `buffer` empty; the
+/// caller stores the result back when done, so a runtime's output and gradient buffers are
+/// allocated once and reused across steps. Contents are unspecified unless `zeroed`. If some
+/// other value still shares the storage, writing to it copies first (copy-on-write): still
+/// correct, only slower.
+func reuse(_ buffer: inout Tensor, shape: [Int], zeroed: Bool = false) -> Tensor {
+    var tensor = buffer
+    buffer = Tensor(shape: [0])
+    let count = shape.reduce(1, *)
+    if tensor.count == count, tensor.shape != shape {
+        try? tensor.reshape(shape)
+    } else if tensor.count != count {
+        // Never shrink (a smaller last batch must not cost a reallocation for the next full one).
+        if tensor.storage.capacity >= count {
+            try? tensor.resize(to: shape)
+        } else {
+            tensor = Tensor(shape: shape)
+            return tensor
+        }
+    }
+    if zeroed { tensor.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    return tensor
+}
+
+/// A zero tensor of `shape`, allocated once and kept in `buffer`, for input gradients nobody
+/// needs (``RunContext/needsInputGradient``). Never written here; a caller that modifies the
+/// returned value gets its own copy.
+func zeros(_ buffer: inout Tensor, shape: [Int]) -> Tensor {
+    if buffer.shape != shape { buffer = Tensor(shape: shape) }
+    return buffer
 }

@@ -54,12 +54,16 @@ extension Linear: InstantiableLayer {
 }
 
 /// Y (N × O) = X (N × I) · Wᵀ + b; dW += dYᵀ · X; dX = dY · W; db += Σ_N dY.
-final class LinearRuntime: LayerRuntime {
+/// Output and input-gradient buffers are reused across steps.
+final class LinearRuntime: LayerRuntime, SavesActivations {
     let path: String
     let inputs: Int, outputs: Int
     let weight: Parameter
     let bias: Parameter?
     private var savedInput = Tensor(shape: [0])
+    private var outputBuffer = Tensor(shape: [0])
+    private var gradientBuffer = Tensor(shape: [0])
+    private var zeroGradient = Tensor(shape: [0])
 
     init(path: String, inputs: Int, outputs: Int, weight: Parameter, bias: Parameter?) {
         self.path = path
@@ -71,10 +75,12 @@ final class LinearRuntime: LayerRuntime {
 
     var parameters: [Parameter] { [weight] + (bias.map { [$0] } ?? []) }
 
+    func releaseSavedActivations() { savedInput = Tensor(shape: [0]) }
+
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape([inputs], path: path)
         let n = x.batch
-        var y = Tensor(shape: [n, outputs])
+        var y = reuse(&outputBuffer, shape: [n, outputs])
         y.storage.withUnsafeMutableBufferPointer { ys in
             if let bias {
                 for row in 0..<n { for j in 0..<outputs { ys[row * outputs + j] = bias.value.storage[j] } }
@@ -83,6 +89,7 @@ final class LinearRuntime: LayerRuntime {
                   b: weight.value.storage, ldb: inputs, beta: bias == nil ? 0 : 1, c: ys.baseAddress!, ldc: outputs)
         }
         savedInput = x
+        outputBuffer = y
         return y
     }
 
@@ -101,11 +108,14 @@ final class LinearRuntime: LayerRuntime {
                 }
             }
         }
-        var dx = Tensor(shape: [n, inputs])
+        savedInput = Tensor(shape: [0])
+        guard context.needsInputGradient else { return zeros(&zeroGradient, shape: [n, inputs]) }
+        var dx = reuse(&gradientBuffer, shape: [n, inputs])
         dx.storage.withUnsafeMutableBufferPointer { dxs in
             sgemm(transposeA: false, transposeB: false, m: n, n: inputs, k: outputs, a: dy.storage, lda: outputs,
                   b: weight.value.storage, ldb: inputs, beta: 0, c: dxs.baseAddress!, ldc: inputs)
         }
+        gradientBuffer = dx
         return dx
     }
 }

@@ -67,6 +67,8 @@ final class PoolingRuntime: StatelessRuntime {
     let mode: Mode
     private var argmax: [Int32] = []
     private var savedBatch = 0
+    private var outputBuffer = Tensor(shape: [0])
+    private var gradientBuffer = Tensor(shape: [0])
 
     init(path: String, input: Shape, output: Shape, geometry: WindowGeometry, mode: Mode) {
         self.path = path
@@ -80,8 +82,8 @@ final class PoolingRuntime: StatelessRuntime {
         try x.requireShape(input, path: path)
         let planes = x.batch * input.dimensions[0]
         let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
-        var y = Tensor(shape: [x.batch] + output.dimensions)
-        if case .max = mode { argmax = [Int32](repeating: -1, count: planes * outPlane) }
+        var y = reuse(&outputBuffer, shape: [x.batch] + output.dimensions)
+        if case .max = mode, argmax.count < planes * outPlane { argmax = [Int32](repeating: -1, count: planes * outPlane) }
         x.storage.withUnsafeBufferPointer { xs in
             y.storage.withUnsafeMutableBufferPointer { ys in
                 argmax.withUnsafeMutableBufferPointer { am in
@@ -99,6 +101,7 @@ final class PoolingRuntime: StatelessRuntime {
             }
         }
         savedBatch = x.batch
+        outputBuffer = y
         return y
     }
 
@@ -106,7 +109,7 @@ final class PoolingRuntime: StatelessRuntime {
         try dy.requireShape(output, path: path)
         let planes = dy.batch * input.dimensions[0]
         let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
-        var dx = Tensor(shape: [dy.batch] + input.dimensions)
+        var dx = reuse(&gradientBuffer, shape: [dy.batch] + input.dimensions, zeroed: true)
         dy.storage.withUnsafeBufferPointer { dys in
             dx.storage.withUnsafeMutableBufferPointer { dxs in
                 argmax.withUnsafeBufferPointer { am in
@@ -123,6 +126,7 @@ final class PoolingRuntime: StatelessRuntime {
                 }
             }
         }
+        gradientBuffer = dx
         return dx
     }
 }

@@ -51,12 +51,19 @@ extension Sequential: InstantiableLayer {
 }
 
 /// Runs children in order; backward in reverse order.
-final class SequentialRuntime: LayerRuntime {
+final class SequentialRuntime: LayerRuntime, SavesActivations {
     let children: [any LayerRuntime]
     init(children: [any LayerRuntime]) { self.children = children }
     var parameters: [Parameter] { children.flatMap(\.parameters) }
 
+    func releaseSavedActivations() {
+        for child in children { (child as? any SavesActivations)?.releaseSavedActivations() }
+    }
+
     func forward(_ input: Tensor, _ context: inout RunContext) throws -> Tensor {
+        // The previous pass's saved activations are replaced now; dropping them first lets
+        // every layer reuse its output buffer in place.
+        releaseSavedActivations()
         var x = input
         for child in children { x = try child.forward(x, &context) }
         return x
@@ -64,7 +71,13 @@ final class SequentialRuntime: LayerRuntime {
 
     func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor {
         var g = gradient
-        for child in children.reversed() { g = try child.backward(g, &context) }
+        let wanted = context.needsInputGradient
+        defer { context.needsInputGradient = wanted }
+        for index in children.indices.reversed() {
+            // Only the first child's input gradient is the sequence's own.
+            context.needsInputGradient = index == children.startIndex ? wanted : true
+            g = try children[index].backward(g, &context)
+        }
         return g
     }
 }

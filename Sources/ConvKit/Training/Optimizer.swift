@@ -29,10 +29,12 @@ public final class SGD: Optimizer {
         let (lr, mu, wd) = (Float(learningRate), Float(momentum), Float(weightDecay))
         for p in parameters where p.isTrainable {
             let count = p.value.count
-            var velocity = state[p.name] ?? (mu != 0 ? [Float](repeating: 0, count: count) : [])
-            p.value.storage.withUnsafeMutableBufferPointer { theta in
-                p.gradient.storage.withUnsafeBufferPointer { grad in
-                    velocity.withUnsafeMutableBufferPointer { v in
+            if mu != 0 && state[p.name] == nil { state[p.name] = [Float](repeating: 0, count: count) }
+            let nesterov = self.nesterov
+            // The velocity is updated in place inside the dictionary (no copy per step).
+            func update(_ v: UnsafeMutableBufferPointer<Float>) {
+                p.value.storage.withUnsafeMutableBufferPointer { theta in
+                    p.gradient.storage.withUnsafeBufferPointer { grad in
                         for i in 0..<count {
                             var g = grad[i] + wd * theta[i]
                             if mu != 0 {
@@ -41,11 +43,15 @@ public final class SGD: Optimizer {
                             }
                             theta[i] -= lr * g
                         }
+                        if let mask = p.mask { for i in 0..<count { theta[i] *= mask[i] } }
                     }
-                    if let mask = p.mask { for i in 0..<count { theta[i] *= mask[i] } }
                 }
             }
-            if mu != 0 { state[p.name] = velocity }
+            if mu != 0 {
+                state[p.name, default: []].withUnsafeMutableBufferPointer { update($0) }
+            } else {
+                update(UnsafeMutableBufferPointer(start: nil, count: 0))
+            }
         }
     }
 }

@@ -89,6 +89,7 @@ public final class Trainer {
         for index in 0..<loader.batchCount {
             try loader.batch(index, into: &images, labels: &labels, random: &random)
             var context = RunContext(training: true, threads: options.threads, random: random)
+            context.needsInputGradient = false
             network.zeroGradients()
             let logits = try network.forward(images, &context)
             let result = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)

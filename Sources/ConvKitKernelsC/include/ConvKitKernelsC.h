@@ -1,0 +1,56 @@
+// ConvKitKernelsC: the SGEMM engine behind ConvKitKernels.sgemm.
+//
+// Why C (a departure from DESIGN.md's "pure Swift kernels"): SwiftPM compiles Swift for the
+// baseline ISA (x86-64 = SSE2), and Package.swift may not use unsafeFlags, so Swift code cannot
+// use AVX2/FMA. Clang lets one C function opt into an ISA with __attribute__((target(...))),
+// and __builtin_cpu_supports picks it at run time. Only the GEMM lives here; everything else
+// stays Swift. A portable C engine (plain loops, auto-vectorised for SSE2 or NEON) is always
+// compiled and is the only engine on non-x86 machines.
+//
+// Row-major convention, as ConvKitKernels.sgemm: C = alpha * op(A) * op(B) + beta * C with
+// op(A) M x K, op(B) K x N, C M x N. beta == 0 means C is not read (NaNs in C do not propagate).
+#ifndef CONVKIT_KERNELS_C_H
+#define CONVKIT_KERNELS_C_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/// Micro-kernel families. Values are stable (tests and the bench name them).
+typedef enum {
+    /// Plain C loops with a 4 x 16 tile; any CPU.
+    CK_ENGINE_PORTABLE = 0,
+    /// AVX2 + FMA intrinsics, 6 x 16 tile with 12 ymm accumulators (x86-64 only).
+    CK_ENGINE_AVX2_FMA = 1,
+} ck_engine;
+
+/// The fastest engine this CPU supports (decided once, thread-safe).
+ck_engine ck_best_engine(void);
+
+/// Whether `engine` can run on this CPU.
+bool ck_engine_supported(ck_engine engine);
+
+/// A short stable name: "portable", "avx2-fma".
+const char *ck_engine_name(ck_engine engine);
+
+/// C = alpha * op(A) * op(B) + beta * C with the given engine (falls back to the portable one
+/// when the engine is not supported). Pack buffers are thread-local and reused across calls:
+/// no allocation in steady state. Each element of C is summed over K in the same order whatever
+/// the position of its tile, so splitting C by columns between threads does not change results.
+void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long n, long k, float alpha,
+              const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// 2 x 2, stride-2 max pooling of one plane `x` (rows of `width` floats; every window inside
+/// the plane) into `y` (oh x ow) and `argmax` (flat index into the plane of the chosen input),
+/// with ConvKitKernels.maxPoolPlane's choices (first maximum in row-major order; NaN wins and
+/// ends its row). Vectorised with AVX2 where available; identical results on every engine.
+void ck_maxpool2x2(const float *x, long width, long oh, long ow, float *y, int32_t *argmax);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif
