@@ -26,8 +26,20 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case dataError(file: String, line: Int, column: String, reason: String)
     /// A classical model cannot be fitted to the data given (e.g. a class without examples).
     case fitError(reason: String)
+    /// Running `what` would need `needed` bytes of memory but only `available` bytes are available
+    /// (see ``MemoryBudget``); raised before anything is allocated.
+    case resourceLimit(what: String, needed: Int, available: Int)
 
+    /// The message, always one line: line breaks quoted from a file are shown as `\n` and `\r`.
     public var description: String {
+        var text = message
+        if text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            text = text.replacingOccurrences(of: "\r\n", with: "\\r\\n").replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+        }
+        return text
+    }
+
+    private var message: String {
         switch self {
         case let .shapeMismatch(layer, expected, found):
             return "layer '\(layer)': expected input \(expected), found \(found)"
@@ -52,6 +64,8 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return column.isEmpty ? "\(file):\(line): \(reason)" : "\(file):\(line): column '\(column)': \(reason)"
         case let .fitError(reason):
             return "cannot fit the model: \(reason)"
+        case let .resourceLimit(what, needed, available):
+            return "\(what) needs \(needed.grouped) bytes (\(TrainingMemory.human(needed))), more than the \(available.grouped) bytes (\(TrainingMemory.human(available))) of memory available; nothing was allocated"
         }
     }
 }
