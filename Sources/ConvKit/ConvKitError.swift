@@ -21,6 +21,9 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case overflow(what: String)
     /// Training produced a NaN or infinite loss (epoch and step are 0-based).
     case nonFiniteLoss(epoch: Int, step: Int, learningRate: Double)
+    /// A parameter became NaN or infinite during an epoch (0-based) although every batch loss was
+    /// finite (a ReLU can hide NaN weights from the loss); found before a checkpoint is written.
+    case nonFiniteParameter(epoch: Int, parameter: String, learningRate: Double)
     /// A value in a data file (CSV) is missing or malformed. `line` is 1-based (the header is
     /// line 1), `column` the column's name from the header (empty when the whole line is wrong).
     case dataError(file: String, line: Int, column: String, reason: String)
@@ -60,6 +63,8 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "integer overflow: \(what) does not fit in a 64-bit integer"
         case let .nonFiniteLoss(epoch, step, learningRate):
             return "the loss became NaN or infinite at epoch \(epoch), step \(step) (learning rate \(learningRate)); try a lower --lr"
+        case let .nonFiniteParameter(epoch, parameter, learningRate):
+            return "parameter '\(parameter)' became NaN or infinite during epoch \(epoch) (learning rate \(learningRate)); try a lower --lr"
         case let .dataError(file, line, column, reason):
             return column.isEmpty ? "\(file):\(line): \(reason)" : "\(file):\(line): column '\(column)': \(reason)"
         case let .fitError(reason):
