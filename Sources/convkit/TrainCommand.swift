@@ -68,6 +68,7 @@ struct TrainCommand: ParsableCommand {
         let progress: (Int, Int, Int) -> Void = { epoch, done, total in bar.update(label: "epoch \(epoch)", done: done, total: total) }
         let outcome: TrainingOutcome
         if let resume {
+            try arguments.requireResumable(from: resume)
             let state = try ResumableCheckpoint.load(resume)
             let request = try arguments.resumedRequest(state.request, from: resume)
             report(TrainingSession.resumeLine(path: resume, position: state.position, epochs: request.options.epochs))

@@ -74,15 +74,7 @@ public struct TrainingArguments: Sendable {
     /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` naming the first flag that would
     ///   change the run's results.
     public func resumedRequest(_ saved: TrainingRequest, from path: String) throws -> TrainingRequest {
-        let fixed: [(String, Bool)] = [
-            ("MODEL", model != nil), ("--dataset", dataset != nil), ("--batch-size", batchSize != nil), ("--lr", learningRate != nil),
-            ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
-            ("--optimizer", optimizer != nil), ("--schedule", schedule != nil), ("--normalize", normalize != nil),
-            ("--batch-norm", batchNorm), ("--dropout", dropout != nil), ("--augment", augment), ("--seed", seed != nil), ("--limit", limit != nil),
-        ]
-        if let (flag, _) = fixed.first(where: \.1) {
-            throw ConvKitError.invalidArgument(name: flag, reason: "cannot be changed when resuming: the run continues with the settings stored in \(path) (only --epochs, --checkpoint, --checkpoint-every, --metrics, --data-dir and --threads may be given)")
-        }
+        try requireResumable(from: path)
         var request = saved
         request.checkpoint = checkpoint ?? path
         if let checkpointEvery { request.checkpointEvery = checkpointEvery }
@@ -94,5 +86,19 @@ public struct TrainingArguments: Sendable {
             if case .cosine = request.options.schedule { request.options.schedule = .cosine(epochs: epochs, minimum: 0) }
         }
         return request
+    }
+
+    /// Throws ``ConvKitError/invalidArgument(name:reason:)`` naming the first flag given that would
+    /// change the results of the run resumed from `path`.
+    public func requireResumable(from path: String) throws {
+        let fixed: [(String, Bool)] = [
+            ("MODEL", model != nil), ("--dataset", dataset != nil), ("--batch-size", batchSize != nil), ("--lr", learningRate != nil),
+            ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
+            ("--optimizer", optimizer != nil), ("--schedule", schedule != nil), ("--normalize", normalize != nil),
+            ("--batch-norm", batchNorm), ("--dropout", dropout != nil), ("--augment", augment), ("--seed", seed != nil), ("--limit", limit != nil),
+        ]
+        if let (flag, _) = fixed.first(where: \.1) {
+            throw ConvKitError.invalidArgument(name: flag, reason: "cannot be changed when resuming: the run continues with the settings stored in \(path) (only --epochs, --checkpoint, --checkpoint-every, --metrics, --data-dir and --threads may be given)")
+        }
     }
 }
