@@ -21,13 +21,28 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
     case overflow(what: String)
     /// Training produced a NaN or infinite loss (epoch and step are 0-based).
     case nonFiniteLoss(epoch: Int, step: Int, learningRate: Double)
+    /// A parameter became NaN or infinite during an epoch (0-based) although every batch loss was
+    /// finite (a ReLU can hide NaN weights from the loss); found before a checkpoint is written.
+    case nonFiniteParameter(epoch: Int, parameter: String, learningRate: Double)
     /// A value in a data file (CSV) is missing or malformed. `line` is 1-based (the header is
     /// line 1), `column` the column's name from the header (empty when the whole line is wrong).
     case dataError(file: String, line: Int, column: String, reason: String)
     /// A classical model cannot be fitted to the data given (e.g. a class without examples).
     case fitError(reason: String)
+    /// Running `what` would need `needed` bytes of memory but only `available` bytes are available
+    /// (see ``MemoryBudget``); raised before anything is allocated.
+    case resourceLimit(what: String, needed: Int, available: Int)
 
+    /// The message, always one line: line breaks quoted from a file are shown as `\n` and `\r`.
     public var description: String {
+        var text = message
+        if text.contains(where: { $0 == "\n" || $0 == "\r" || $0 == "\r\n" }) {
+            text = text.replacingOccurrences(of: "\r\n", with: "\\r\\n").replacingOccurrences(of: "\n", with: "\\n").replacingOccurrences(of: "\r", with: "\\r")
+        }
+        return text
+    }
+
+    private var message: String {
         switch self {
         case let .shapeMismatch(layer, expected, found):
             return "layer '\(layer)': expected input \(expected), found \(found)"
@@ -48,10 +63,14 @@ public enum ConvKitError: Error, Equatable, Sendable, CustomStringConvertible {
             return "integer overflow: \(what) does not fit in a 64-bit integer"
         case let .nonFiniteLoss(epoch, step, learningRate):
             return "the loss became NaN or infinite at epoch \(epoch), step \(step) (learning rate \(learningRate)); try a lower --lr"
+        case let .nonFiniteParameter(epoch, parameter, learningRate):
+            return "parameter '\(parameter)' became NaN or infinite during epoch \(epoch) (learning rate \(learningRate)); try a lower --lr"
         case let .dataError(file, line, column, reason):
             return column.isEmpty ? "\(file):\(line): \(reason)" : "\(file):\(line): column '\(column)': \(reason)"
         case let .fitError(reason):
             return "cannot fit the model: \(reason)"
+        case let .resourceLimit(what, needed, available):
+            return "\(what) needs \(needed.grouped) bytes (\(TrainingMemory.human(needed))), more than the \(available.grouped) bytes (\(TrainingMemory.human(available))) of memory available; nothing was allocated"
         }
     }
 }

@@ -71,9 +71,9 @@ public struct TrainingMemory: Sendable, Equatable {
         "total = N·input·4 + N·Σ activation bytes + params·4 (weights) + params·4 (gradients) + \(optimizer.stateBuffers)·params·4 (\(optimizer.label) state)"
     }
 
-    /// `1.2 GiB`, `37.7 MiB`, `12.0 KiB` or `512 B`.
+    /// `3.6 TiB`, `1.2 GiB`, `37.7 MiB`, `12.0 KiB` or `512 B`.
     static func human(_ bytes: Int) -> String {
-        let units = [("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
+        let units = [("TiB", 1 << 40), ("GiB", 1 << 30), ("MiB", 1 << 20), ("KiB", 1 << 10)]
         for (name, size) in units where bytes >= size { return String(format: "%.1f", Double(bytes) / Double(size)) + " " + name }
         return "\(bytes) B"
     }

@@ -29,11 +29,17 @@ public struct FeatureTable: Sendable {
               let data = FileManager.default.contents(atPath: path) else {
             throw ConvKitError.fileError(file: path, reason: "no such CSV file")
         }
+        return try FeatureTable(data: data, file: path, labelColumn: labelColumn, featureColumns: featureColumns)
+    }
+
+    /// Parses the bytes of a CSV file (UTF-8, an optional byte-order mark) as if read from `file`
+    /// (see ``read(csv:labelColumn:featureColumns:)``).
+    public init(data: Data, file: String, labelColumn: String?, featureColumns: [String]? = nil) throws {
         guard var text = String(data: data, encoding: .utf8) else {
-            throw ConvKitError.fileError(file: path, reason: "the CSV file is not UTF-8 text")
+            throw ConvKitError.fileError(file: file, reason: "the CSV file is not UTF-8 text")
         }
         if text.hasPrefix("\u{FEFF}") { text.removeFirst() }
-        return try FeatureTable(parsing: text, file: path, labelColumn: labelColumn, featureColumns: featureColumns)
+        try self.init(parsing: text, file: file, labelColumn: labelColumn, featureColumns: featureColumns)
     }
 
     /// Parses CSV `text` as if it were the file `file` (see ``read(csv:labelColumn:featureColumns:)``).

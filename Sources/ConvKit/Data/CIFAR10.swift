@@ -46,15 +46,7 @@ public enum CIFAR10 {
         // Validate every file's size before allocating anything.
         var recordCounts: [Int] = []
         for path in paths {
-            let size = try DataFile.size(of: path)
-            guard size > 0 else {
-                throw ConvKitError.fileError(file: path, reason: "empty: a CIFAR-10 batch holds 3,073-byte records (10,000 records = 30,730,000 bytes)")
-            }
-            guard size % recordSize == 0 else {
-                let whole = size / recordSize
-                throw ConvKitError.fileError(file: path, reason: "truncated: \(size.grouped) bytes is not a whole number of \(recordSize.grouped)-byte records (expected a multiple of \(recordSize.grouped), e.g. \((whole * recordSize).grouped) bytes for \(whole.grouped) records)")
-            }
-            recordCounts.append(size / recordSize)
+            recordCounts.append(try records(inFileOf: try DataFile.size(of: path), path: path))
         }
         let total = try recordCounts.reduce(0) { try Checked.add($0, $1, "CIFAR-10 record count") }
         let classNames = try classNames(directory: directory)
@@ -68,25 +60,56 @@ public enum CIFAR10 {
                 try DataFile.read(path, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(records * recordSize)]))
             }
             try fileBytes.withUnsafeBufferPointer { source in
-                try images.withUnsafeMutableBufferPointer { pixels in
-                    try labels.withUnsafeMutableBufferPointer { labelOut in
-                        guard let src = source.baseAddress, let dst = pixels.baseAddress else { return }
-                        for r in 0..<records {
-                            let record = src + r &* recordSize
-                            let label = record[0]
-                            guard label <= 9 else {
-                                throw ConvKitError.fileError(file: path, reason: "record \(r) (byte offset \((r * recordSize).grouped)): label \(label) is not a CIFAR-10 class (0…9)")
-                            }
-                            labelOut[first &+ r] = label
-                            (dst + (first &+ r) &* pixelsPerImage).update(from: record + 1, count: pixelsPerImage)
-                        }
-                    }
-                }
+                try decode(UnsafeBufferPointer(rebasing: source[0..<(records * recordSize)]), path: path,
+                           images: &images, labels: &labels, first: first)
             }
             first += records
         }
         return try ImageDataset(name: "cifar10 \(split)", images: images, labels: labels,
                                 imageShape: imageShape, classNames: classNames)
+    }
+
+    /// The images and labels of one batch file's bytes (`path` names it in errors), validated as
+    /// ``load(directory:split:)`` validates files.
+    static func batch(_ bytes: [UInt8], path: String) throws -> (images: [UInt8], labels: [UInt8]) {
+        let count = try records(inFileOf: bytes.count, path: path)
+        var images = [UInt8](repeating: 0, count: count * (recordSize - 1))
+        var labels = [UInt8](repeating: 0, count: count)
+        try bytes.withUnsafeBufferPointer { try decode($0, path: path, images: &images, labels: &labels, first: 0) }
+        return (images, labels)
+    }
+
+    /// The number of records in a batch file of `size` bytes; throws unless it is a positive
+    /// whole number of records.
+    static func records(inFileOf size: Int, path: String) throws -> Int {
+        guard size > 0 else {
+            throw ConvKitError.fileError(file: path, reason: "empty: a CIFAR-10 batch holds 3,073-byte records (10,000 records = 30,730,000 bytes)")
+        }
+        guard size % recordSize == 0 else {
+            let whole = size / recordSize
+            throw ConvKitError.fileError(file: path, reason: "truncated: \(size.grouped) bytes is not a whole number of \(recordSize.grouped)-byte records (expected a multiple of \(recordSize.grouped), e.g. \((whole * recordSize).grouped) bytes for \(whole.grouped) records)")
+        }
+        return size / recordSize
+    }
+
+    /// Copies the records of `source` (a whole number of them) to `images`/`labels` from index
+    /// `first` on, checking every label.
+    private static func decode(_ source: UnsafeBufferPointer<UInt8>, path: String, images: inout [UInt8], labels: inout [UInt8], first: Int) throws {
+        let pixelsPerImage = recordSize - 1
+        try images.withUnsafeMutableBufferPointer { pixels in
+            try labels.withUnsafeMutableBufferPointer { labelOut in
+                guard let src = source.baseAddress, let dst = pixels.baseAddress else { return }
+                for r in 0..<(source.count / recordSize) {
+                    let record = src + r &* recordSize
+                    let label = record[0]
+                    guard label <= 9 else {
+                        throw ConvKitError.fileError(file: path, reason: "record \(r) (byte offset \((r * recordSize).grouped)): label \(label) is not a CIFAR-10 class (0…9)")
+                    }
+                    labelOut[first &+ r] = label
+                    (dst + (first &+ r) &* pixelsPerImage).update(from: record + 1, count: pixelsPerImage)
+                }
+            }
+        }
     }
 
     /// The class names from `batches.meta.txt` in `directory`, or ``standardClassNames`` when the
@@ -95,7 +118,11 @@ public enum CIFAR10 {
     public static func classNames(directory: String) throws -> [String] {
         let path = (directory as NSString).appendingPathComponent(metaFileName)
         guard FileManager.default.fileExists(atPath: path) else { return standardClassNames }
-        let bytes = try DataFile.readAll(path, limit: 65_536)
+        return try classNames(try DataFile.readAll(path, limit: 65_536), path: path)
+    }
+
+    /// The class names in the bytes of a `batches.meta.txt` file (`path` names it in errors).
+    static func classNames(_ bytes: [UInt8], path: String) throws -> [String] {
         guard let text = String(bytes: bytes, encoding: .utf8) else {
             throw ConvKitError.fileError(file: path, reason: "not UTF-8 text; expected 10 class names, one per line")
         }

@@ -60,7 +60,12 @@ public enum MNIST {
 
     /// Pixels (header removed), rows and columns of an IDX images file.
     static func readImages(_ path: String) throws -> (pixels: [UInt8], rows: Int, columns: Int) {
-        var bytes = try contents(path)
+        try parseImages(try contents(path), path: path)
+    }
+
+    /// Pixels, rows and columns of an IDX images file's (decompressed) bytes; `path` names it in errors.
+    static func parseImages(_ bytes: [UInt8], path: String) throws -> (pixels: [UInt8], rows: Int, columns: Int) {
+        var bytes = bytes
         let header = try idxHeader(bytes, path: path, magic: imagesMagic, dimensions: 3, what: "unsigned-byte images")
         let (count, rows, columns) = (header[0], header[1], header[2])
         guard rows > 0, columns > 0, rows <= 4_096, columns <= 4_096 else {
@@ -76,7 +81,12 @@ public enum MNIST {
 
     /// The labels of an IDX labels file, each checked to be at most 9.
     static func readLabels(_ path: String) throws -> [UInt8] {
-        var bytes = try contents(path)
+        try parseLabels(try contents(path), path: path)
+    }
+
+    /// The labels of an IDX labels file's (decompressed) bytes; `path` names it in errors.
+    static func parseLabels(_ bytes: [UInt8], path: String) throws -> [UInt8] {
+        var bytes = bytes
         let count = try idxHeader(bytes, path: path, magic: labelsMagic, dimensions: 1, what: "unsigned-byte labels")[0]
         guard bytes.count == 8 + count else {
             throw ConvKitError.fileError(file: path, reason: "header announces \(count.grouped) labels = \((8 + count).grouped) bytes with the 8-byte header, but the file holds \(bytes.count.grouped) bytes")
@@ -108,8 +118,12 @@ public enum MNIST {
 
     /// The file's bytes, gunzipped when it is gzip-compressed.
     private static func contents(_ path: String) throws -> [UInt8] {
-        let bytes = try DataFile.readAll(path, limit: maxFileSize)
-        return Gzip.isGzip(bytes) ? try Gzip.decompress(bytes, source: path, maxOutputSize: maxFileSize) : bytes
+        try decompressed(try DataFile.readAll(path, limit: maxFileSize), path: path)
+    }
+
+    /// `bytes` gunzipped when they start with the gzip magic number (at most ``maxFileSize``), else as they are.
+    static func decompressed(_ bytes: [UInt8], path: String) throws -> [UInt8] {
+        Gzip.isGzip(bytes) ? try Gzip.decompress(bytes, source: path, maxOutputSize: maxFileSize) : bytes
     }
 
     /// `directory/name`, else `directory/name.gz`, whichever exists first.

@@ -21,15 +21,35 @@ public struct AdaptiveAvgPool2d: LeafLayer {
         return [input.dimensions[0], outputSize.height, outputSize.width]
     }
 
-    /// Window lengths along one axis of length `n` pooled to `m` outputs.
+    /// Window lengths along one axis of length `n` pooled to `m` outputs (a reference for tests;
+    /// the costs use the closed forms below, which neither allocate nor loop over `m`).
     static func windows(_ n: Int, _ m: Int) -> [Int] {
         (0..<m).map { i in (((i + 1) * n + m - 1) / m) - (i * n) / m }
     }
 
+    /// Σ_i of the window lengths, `n + m − gcd(n, m)`: window i is `⌈(r_i + n)/m⌉` long with
+    /// `r_i = i·n mod m`, and summing `⌈(i+1)·n/m⌉ − ⌊i·n/m⌋` telescopes to n plus the m − gcd(n, m)
+    /// windows whose end `(i+1)·n/m` is not an integer.
+    static func windowSum(_ n: Int, _ m: Int) throws -> Int {
+        try Checked.add(n, m - gcd(n, m), "adaptive pooling windows of \(n) pooled to \(m)")
+    }
+
+    /// The longest window, `⌈(n + m − gcd(n, m))/m⌉`: the largest `r_i` is `m − gcd(n, m)`.
+    static func longestWindow(_ n: Int, _ m: Int) throws -> Int {
+        let span = try windowSum(n, m)
+        return span / m + (span % m == 0 ? 0 : 1)
+    }
+
+    static func gcd(_ a: Int, _ b: Int) -> Int {
+        var (a, b) = (a, b)
+        while b != 0 { (a, b) = (b, a % b) }
+        return a
+    }
+
     public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost {
         let units = try Count.units(of: output, "units of \(path)")
-        let rows = Self.windows(input.dimensions[1], outputSize.height).reduce(0, +)
-        let cols = Self.windows(input.dimensions[2], outputSize.width).reduce(0, +)
+        let rows = try Self.windowSum(input.dimensions[1], outputSize.height)
+        let cols = try Self.windowSum(input.dimensions[2], outputSize.width)
         // Σ over (i, j) of rowWindow(i)·colWindow(j) = (Σ rows)·(Σ cols), per channel.
         let connections = try Count.product([(rows, "\(rows) window rows"), (cols, "\(cols) window columns"),
                                              (input.dimensions[0], "\(input.dimensions[0])")], "connections of \(path)")
@@ -38,7 +58,7 @@ public struct AdaptiveAvgPool2d: LeafLayer {
 
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
         let h = input.dimensions[1], w = input.dimensions[2]
-        let kernel = (Self.windows(h, outputSize.height).max() ?? 1, Self.windows(w, outputSize.width).max() ?? 1)
+        let kernel = (try Self.longestWindow(h, outputSize.height), try Self.longestWindow(w, outputSize.width))
         return try field.through(effectiveKernel: kernel, stride: (max(h / outputSize.height, 1), max(w / outputSize.width, 1)))
     }
 }

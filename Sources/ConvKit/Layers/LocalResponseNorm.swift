@@ -28,14 +28,29 @@ public struct LocalResponseNorm: LeafLayer {
         return input
     }
 
-    /// Number of channels in the window of each channel, clipped to `0..<channels`.
+    /// Number of channels in the window of each channel, clipped to `0..<channels` (a reference
+    /// for tests; the cost uses ``windowLinks(channels:size:)``).
     static func windowLengths(channels: Int, size: Int) -> [Int] {
         (0..<channels).map { c in min(c + (size - 1) / 2, channels - 1) - max(c - size / 2, 0) + 1 }
     }
 
+    /// Σ_c of the window lengths in closed form, without looping over the channels: counting by
+    /// offset d from −⌊n/2⌋ to ⌊(n−1)/2⌋, each d links `max(0, C − |d|)` channel pairs, so the sum is
+    /// `C + f(⌊n/2⌋) + f(⌊(n−1)/2⌋)` with `f(K) = K'·C − K'(K'+1)/2`, `K' = min(K, C − 1)`.
+    static func windowLinks(channels: Int, size: Int) throws -> Int {
+        func side(_ reach: Int) throws -> Int {
+            let k = min(reach, channels - 1)
+            let full = try Checked.multiply(k, channels, "LRN window links")
+            // k(k+1)/2 ≤ k·C (k < C), so it fits once k·C does.
+            return full - (k % 2 == 0 ? (k / 2) * (k + 1) : k * ((k + 1) / 2))
+        }
+        let total = try Checked.add(try side(size / 2), try side((size - 1) / 2), "LRN window links")
+        return try Checked.add(channels, total, "LRN window links")
+    }
+
     public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost {
         let units = try Count.units(of: output, "units of \(path)")
-        let links = Self.windowLengths(channels: input.dimensions[0], size: size).reduce(0, +)
+        let links = try Self.windowLinks(channels: input.dimensions[0], size: size)
         let spatial = try Checked.product(Array(input.dimensions.dropFirst()), "connections of \(path)")
         let connections = try Count.product([(spatial, spatial.grouped), (links, "\(links) window links")], "connections of \(path)")
         return LayerCost(units: units, connections: connections)

@@ -21,7 +21,7 @@ public struct PoolingWindow: Hashable, Sendable {
 
     func outputShape(for input: Shape, path: String) throws -> Shape {
         try requireRank(input, 3, path: path, expected: "C×H×W")
-        guard padding.height * 2 <= kernel.height, padding.width * 2 <= kernel.width else {
+        guard padding.height <= kernel.height / 2, padding.width <= kernel.width / 2 else {
             throw ConvKitError.invalidLayer(layer: path, reason: "padding \(padding) must be at most half the kernel \(kernel)")
         }
         let (h, w, _) = try SlidingWindow.output(layer: path, input: input, kernel: kernel, stride: stride,

@@ -40,19 +40,24 @@ enum SlidingWindow {
     /// (as PyTorch) the last window must start inside the input or left padding.
     /// Returns `nil` output when the effective kernel is larger than the padded input.
     static func outputLength(input: Int, kernel: Int, stride: Int, padding: Padding, axisPadding: Int,
-                             dilation: Int, ceilMode: Bool) -> (length: Int, formula: String)? {
-        let effective = dilation * (kernel - 1) + 1
+                             dilation: Int, ceilMode: Bool) throws -> (length: Int, formula: String)? {
+        // Hyper-parameters come from spec files: every step is overflow-checked.
+        let what = "output size (input \(input), kernel \(kernel), stride \(stride), padding \(axisPadding), dilation \(dilation))"
+        let effective = try Checked.add(try Checked.multiply(dilation, kernel - 1, what), 1, what)
         switch padding {
         case .same:
-            let length = (input + stride - 1) / stride
+            let length = input / stride + (input % stride == 0 ? 0 : 1)
             return (length, "⌈\(input)/\(stride)⌉ = \(length) (same padding)")
         case .valid, .explicit:
             let p = axisPadding
             // PyTorch's pooling_output_shape: floor division (toward −∞) of the span, plus
             // stride − 1 in ceil mode, so a ceil-mode window may overhang the padded input.
-            let numerator = input + 2 * p - effective + (ceilMode ? stride - 1 : 0)
-            let quotient = numerator >= 0 ? numerator / stride : -((-numerator + stride - 1) / stride)
-            var length = quotient + 1
+            let padded = try Checked.add(input, try Checked.multiply(2, p, what), what)
+            let numerator = try Checked.add(padded - effective, ceilMode ? stride - 1 : 0, what)
+            let (q, r) = numerator.quotientAndRemainder(dividingBy: stride)
+            let quotient = r < 0 ? q - 1 : q
+            var length = try Checked.add(quotient, 1, what)
+            // (length − 1)·stride = quotient·stride ≤ numerator, and input + p ≤ padded: no overflow.
             if ceilMode && (length - 1) * stride >= input + p { length -= 1 }
             guard length >= 1 else { return nil }
             let open = ceilMode ? "⌈" : "⌊", close = ceilMode ? "⌉" : "⌋"
@@ -78,17 +83,25 @@ enum SlidingWindow {
             throw ConvKitError.invalidLayer(layer: path, reason: "padding must be non-negative, found \(padding)")
         }
         let h = input.dimensions[1], w = input.dimensions[2]
-        guard let oh = outputLength(input: h, kernel: kernel.height, stride: stride.height, padding: padding,
+        guard let oh = try outputLength(input: h, kernel: kernel.height, stride: stride.height, padding: padding,
                                     axisPadding: pad.height, dilation: dilation.height, ceilMode: ceilMode),
-              let ow = outputLength(input: w, kernel: kernel.width, stride: stride.width, padding: padding,
+              let ow = try outputLength(input: w, kernel: kernel.width, stride: stride.width, padding: padding,
                                     axisPadding: pad.width, dilation: dilation.width, ceilMode: ceilMode),
               oh.length > 0, ow.length > 0
         else {
-            let effective = Size2(dilation.height * (kernel.height - 1) + 1, dilation.width * (kernel.width - 1) + 1)
+            func effective(_ k: Int, _ d: Int) -> String {
+                let (product, overflow) = d.multipliedReportingOverflow(by: k - 1)
+                return overflow || product == Int.max ? "\(d)·(\(k)−1) + 1" : "\(product + 1)"
+            }
+            func padded(_ n: Int, _ p: Int) -> String {
+                let (twice, o1) = p.multipliedReportingOverflow(by: 2)
+                let (sum, o2) = n.addingReportingOverflow(twice)
+                return o1 || o2 ? "\(n) + 2·\(p)" : "\(sum)"
+            }
             throw ConvKitError.shapeMismatch(
                 layer: path,
-                expected: "spatial size of at least \(effective.height)×\(effective.width) after padding \(padding) (kernel \(kernel), dilation \(dilation))",
-                found: "\(input) (\(h + 2 * pad.height)×\(w + 2 * pad.width) padded)")
+                expected: "spatial size of at least \(effective(kernel.height, dilation.height))×\(effective(kernel.width, dilation.width)) after padding \(padding) (kernel \(kernel), dilation \(dilation))",
+                found: "\(input) (\(padded(h, pad.height))×\(padded(w, pad.width)) padded)")
         }
         return (oh.length, ow.length, ["H' = " + oh.formula, "W' = " + ow.formula])
     }

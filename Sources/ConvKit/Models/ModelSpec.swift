@@ -42,6 +42,7 @@ public enum ModelSpec {
 
     /// Parses spec text; `file` is used in error messages.
     public static func parse(yaml text: String, file: String = "<spec>", defaultName: String = "model") throws -> Architecture {
+        try SpecTextCheck.check(text, file: file)
         let root: Node
         do {
             guard let node = try Yams.compose(yaml: text) else {
@@ -78,8 +79,11 @@ public enum ModelSpec {
                 reason += " (a tab character: YAML indentation must use spaces, not tabs)"
             }
             return .specError(file: file, line: mark.line, column: mark.column, reason: reason)
-        case let .reader(problem, _, _, _):
-            return .specError(file: file, line: 0, column: 0, reason: "cannot read YAML: \(problem)")
+        case let .reader(problem, offset, _, _):
+            return .specError(file: file, line: 0, column: 0, reason: "cannot read YAML: \(problem)" + (offset.map { " at byte \($0)" } ?? ""))
+        case let .duplicatedKeysInMapping(duplicates, context):
+            let keys = duplicates.sorted().map { "'\($0)'" }.joined(separator: ", ")
+            return .specError(file: file, line: context.mark.line, column: context.mark.column, reason: "duplicate key \(keys) in a mapping")
         default:
             return .specError(file: file, line: 0, column: 0, reason: "invalid YAML: \(error)")
         }

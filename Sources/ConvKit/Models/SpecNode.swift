@@ -21,9 +21,17 @@ struct SpecNode {
         return text
     }
 
+    /// The largest magnitude of an integer in a spec, 2^31 − 1. Sizes, channels and kernel sizes are
+    /// far smaller in practice; the bound keeps every sum and every product of two hyper-parameters
+    /// within 64 bits (longer products are overflow-checked where they are computed).
+    static let maximumInteger = Int(Int32.max)
+
     func int(_ what: String) throws -> Int {
         guard let text = scalarText, let value = Int(text.trimmingCharacters(in: .whitespaces)) else {
             throw error("\(what) must be an integer, found \(describe())")
+        }
+        guard value.magnitude <= Self.maximumInteger else {
+            throw error("\(what) must be an integer of magnitude at most \(Self.maximumInteger.grouped), found \(value)")
         }
         return value
     }
@@ -84,9 +92,23 @@ struct SpecNode {
         return SpecMapping(owner: self, what: what, entries: entries)
     }
 
+    /// User text for a one-line message: control characters escaped, at most 60 characters.
+    static func echo(_ text: String) -> String {
+        var out = ""
+        for scalar in text.unicodeScalars.prefix(61) {
+            switch scalar {
+            case "\n": out += "\\n"
+            case "\t": out += "\\t"
+            case "\r": out += "\\r"
+            default: out += scalar.properties.generalCategory == .control ? "\\u{\(String(scalar.value, radix: 16))}" : String(scalar)
+            }
+        }
+        return text.unicodeScalars.count > 60 ? String(out.unicodeScalars.prefix(60)) + "…" : out
+    }
+
     func describe() -> String {
         switch node {
-        case let .scalar(scalar): return scalar.string.isEmpty ? "an empty value" : "'\(scalar.string)'"
+        case let .scalar(scalar): return scalar.string.isEmpty ? "an empty value" : "'\(Self.echo(scalar.string))'"
         case .mapping: return "a mapping"
         case .sequence: return "a list"
         case .alias: return "an alias"

@@ -25,8 +25,8 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible, ExpressibleByA
         let parts = text.split(whereSeparator: { $0 == "," || $0 == "x" || $0 == "×" })
         var dims: [Int] = []
         for part in parts {
-            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value > 0 else {
-                throw ConvKitError.invalidArgument(name: "input shape", reason: "'\(text)' must be positive integers separated by commas, e.g. 3,32,32")
+            guard let value = Int(part.trimmingCharacters(in: .whitespaces)), value > 0, value <= Int(Int32.max) else {
+                throw ConvKitError.invalidArgument(name: "input shape", reason: "'\(text)' must be positive integers (at most 2,147,483,647) separated by commas, e.g. 3,32,32")
             }
             dims.append(value)
         }

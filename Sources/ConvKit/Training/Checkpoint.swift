@@ -44,7 +44,11 @@ public enum Checkpoint {
 
     /// Reads a checkpoint and loads its weights into a freshly built network.
     public static func load(_ path: String, architecture override: Architecture? = nil) throws -> Loaded {
-        let file = try SafeTensors.read(from: path)
+        try load(try SafeTensors.read(from: path), path: path, architecture: override)
+    }
+
+    /// Loads the weights of an already read checkpoint file (`path` names it in errors).
+    static func load(_ file: SafeTensors, path: String, architecture override: Architecture? = nil) throws -> Loaded {
         let architecture: Architecture
         if let override {
             architecture = override
@@ -66,13 +70,17 @@ public enum Checkpoint {
 
     /// Copies tensors into the network's parameters by name, as PyTorch's strict
     /// `load_state_dict`: every parameter must be present with the same shape, and no extra
-    /// tensors may remain (a 1-element tensor fits a 0-dimensional buffer).
+    /// tensors may remain (a 1-element tensor fits a 0-dimensional buffer). In a resumable
+    /// checkpoint (metadata `convkit.resume`), the training-state tensors under `optimizer.` that
+    /// are not parameters of the network are skipped (see ``ResumableCheckpoint``).
     public static func loadWeights(_ file: SafeTensors, into network: Network, file path: String) throws {
-        var byName: [String: SafeTensors.Entry] = [:]
-        for entry in file.entries { byName[entry.name] = entry }
-        let missing = network.parameters.map(\.name).filter { byName[$0] == nil }
         let expected = Set(network.parameters.map(\.name))
-        let unexpected = file.entries.map(\.name).filter { !expected.contains($0) }
+        let resumable = file.metadata[ResumableCheckpoint.resumeKey] != nil
+        let entries = file.entries.filter { !resumable || !$0.name.hasPrefix(ResumableCheckpoint.statePrefix) || expected.contains($0.name) }
+        var byName: [String: SafeTensors.Entry] = [:]
+        for entry in entries { byName[entry.name] = entry }
+        let missing = network.parameters.map(\.name).filter { byName[$0] == nil }
+        let unexpected = entries.map(\.name).filter { !expected.contains($0) }
         guard missing.isEmpty, unexpected.isEmpty else {
             var parts: [String] = []
             if !missing.isEmpty { parts.append("missing \(missing.joined(separator: ", "))") }

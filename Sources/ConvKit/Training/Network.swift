@@ -14,12 +14,17 @@ public final class Network {
 
     /// Instantiates `architecture` for `input` (its default when nil), initialising weights
     /// with PyTorch's default schemes from a generator seeded with `seed`.
+    /// - Throws: besides shape errors, ``ConvKitError/resourceLimit(what:needed:available:)`` when
+    ///   the weights and gradients (`2·params·4` bytes, counted exactly before anything is
+    ///   allocated) exceed the available memory (``MemoryBudget``), and
+    ///   ``ConvKitError/overflow(what:)`` when a count does not fit in 64 bits.
     public init(_ architecture: Architecture, input: Shape? = nil, seed: UInt64) throws {
         var random = RandomGenerator(seed: seed)
         let input = input ?? architecture.input
         self.architecture = architecture
         self.input = input
         self.output = try architecture.body.outputShape(for: input, path: "")
+        try MemoryBudget.requireNetworkFits(try Summary(architecture, input: input))
         self.root = try architecture.body.makeRuntime(input: input, path: "", random: &random)
         self.parameters = root.parameters
         var seen = Set<String>()

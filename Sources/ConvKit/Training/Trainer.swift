@@ -79,14 +79,41 @@ public final class Trainer {
     /// `progress(done, total)` is called after every batch with images processed so far.
     /// Throws ``ConvKitError/nonFiniteLoss`` as soon as a batch loss is NaN or infinite.
     public func trainEpoch(_ dataset: ImageDataset, epoch: Int, progress: (Int, Int) -> Void = { _, _ in }) throws -> (loss: Double, accuracy: Double) {
+        switch try trainEpoch(dataset, epoch: epoch, resumingFrom: nil, shouldStop: { false }, progress: progress) {
+        case let .finished(loss, accuracy): return (loss, accuracy)
+        case .stopped: return (.nan, .nan)  // unreachable: nothing asks to stop
+        }
+    }
+
+    /// One epoch, or its rest from `position` (which must be in `epoch`), stopping before any
+    /// batch for which `shouldStop()` is true (checked before every batch, so the step in flight
+    /// always completes). Continuing a stopped epoch from the returned position gives the same
+    /// weights, generator and sums, bit for bit, as never stopping.
+    /// - Throws: ``ConvKitError/nonFiniteLoss`` as soon as a batch loss is NaN or infinite;
+    ///   ``ConvKitError/invalidArgument(name:reason:)`` for a position that does not fit the epoch.
+    public func trainEpoch(_ dataset: ImageDataset, epoch: Int, resumingFrom position: TrainingPosition?,
+                           shouldStop: () -> Bool, progress: (Int, Int) -> Void = { _, _ in }) throws -> EpochOutcome {
         optimizer.learningRate = options.schedule.rate(base: options.learningRate, epoch: epoch)
         var loader = try BatchLoader(dataset: dataset, batchSize: options.batchSize, normalization: options.normalization,
                                      augmentation: options.augmentation, shuffle: true)
+        let epochStart = position?.epochStartRandom ?? random
+        random = epochStart
         loader.startEpoch(random: &random)
         var images = Tensor(shape: [0])
         var labels: [Int] = []
-        var totalLoss = 0.0, correct = 0, seen = 0
-        for index in 0..<loader.batchCount {
+        var totalLoss = 0.0, correct = 0, seen = 0, first = 0
+        if let position, position.step > 0 {
+            guard position.epoch == epoch, position.step < loader.batchCount,
+                  position.seen == position.step * options.batchSize, (0...position.seen).contains(position.correct) else {
+                throw ConvKitError.invalidArgument(name: "training position", reason: "epoch \(position.epoch) step \(position.step) (\(position.seen) images) does not fit epoch \(epoch) of \(loader.batchCount) batches of \(options.batchSize)")
+            }
+            (first, random, totalLoss, correct, seen) = (position.step, position.random, position.lossSum, position.correct, position.seen)
+        }
+        for index in first..<loader.batchCount {
+            if shouldStop() {
+                return .stopped(TrainingPosition(epoch: epoch, step: index, epochStartRandom: epochStart, random: random,
+                                                 lossSum: totalLoss, correct: correct, seen: seen))
+            }
             try loader.batch(index, into: &images, labels: &labels, random: &random)
             var context = RunContext(training: true, threads: options.threads, random: random)
             context.needsInputGradient = false
@@ -104,7 +131,7 @@ public final class Trainer {
             seen += labels.count
             progress(seen, dataset.count)
         }
-        return (totalLoss / Double(max(seen, 1)), Double(correct) / Double(max(seen, 1)))
+        return .finished(loss: totalLoss / Double(max(seen, 1)), accuracy: Double(correct) / Double(max(seen, 1)))
     }
 
     /// Loss, accuracy and confusion matrix in evaluation mode (batch statistics off, no dropout).
