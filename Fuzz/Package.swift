@@ -1,6 +1,6 @@
 // swift-tools-version:6.0
 // A separate package, so the libFuzzer target never slows or breaks the main build.
-// Build and run it with scripts/fuzz-safetensors.sh.
+// Build and run the targets with scripts/fuzz-safetensors.sh and scripts/fuzz-readers.sh.
 import PackageDescription
 
 let package = Package(
@@ -10,6 +10,10 @@ let package = Package(
         .target(name: "CFuzzerDriver"),
         .executableTarget(
             name: "FuzzSafeTensors",
+            dependencies: ["CFuzzerDriver", .product(name: "ConvKit", package: "ConvKit")]
+        ),
+        .executableTarget(
+            name: "FuzzReaders",
             dependencies: ["CFuzzerDriver", .product(name: "ConvKit", package: "ConvKit")]
         ),
     ]

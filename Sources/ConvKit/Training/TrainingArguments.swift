@@ -10,28 +10,50 @@ import Foundation
 /// have moved; its size is checked) and `--threads` (results are bit-identical only for the same
 /// thread count).
 public struct TrainingArguments: Sendable {
+    /// MODEL: a zoo name or spec path.
     public var model: String?
+    /// `--dataset` (default `shapes`).
     public var dataset: String?
+    /// `--data-dir`.
     public var dataDirectory: String?
+    /// `--epochs`: the total number of epochs (default 20).
     public var epochs: Int?
+    /// `--batch-size`, images per batch (default 4).
     public var batchSize: Int?
+    /// `--lr` (default 0.001).
     public var learningRate: Double?
+    /// `--momentum` of SGD, in [0, 1) (default 0.9).
     public var momentum: Double?
+    /// `--nesterov`.
     public var nesterov = false
+    /// `--weight-decay`, the L2 factor λ (default 0).
     public var weightDecay: Double?
+    /// `--optimizer`: `sgd` or `adam` (default `sgd`).
     public var optimizer: String?
+    /// `--schedule`: `constant`, `cosine` or `step:EVERY:FACTOR` (default `constant`).
     public var schedule: String?
+    /// `--normalize`: `half`, `dataset` or `unit` (default `half`).
     public var normalize: String?
+    /// `--batch-norm`.
     public var batchNorm = false
+    /// `--dropout P`.
     public var dropout: Double?
+    /// `--augment`.
     public var augment = false
+    /// `--seed` (default 0).
     public var seed: UInt64?
+    /// `--threads` (default: the active processor count).
     public var threads: Int?
+    /// `--limit`: train on the first N images.
     public var limit: Int?
+    /// `--checkpoint PATH`.
     public var checkpoint: String?
+    /// `--checkpoint-every N` epochs.
     public var checkpointEvery: Int?
+    /// `--metrics PATH` (CSV).
     public var metrics: String?
 
+    /// No flags given.
     public init() {}
 
     /// The request for a new run; `defaultThreads` when `--threads` is absent.

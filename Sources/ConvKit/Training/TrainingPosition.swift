@@ -22,6 +22,7 @@ public struct TrainingPosition: Sendable, Equatable {
     /// Images trained on in the batches done.
     public var seen: Int
 
+    /// A position; the sums default to those of a fresh epoch.
     public init(epoch: Int, step: Int, epochStartRandom: RandomGenerator, random: RandomGenerator,
                 lossSum: Double = 0, correct: Int = 0, seen: Int = 0) {
         self.epoch = epoch

@@ -79,7 +79,7 @@ import Testing
         var mutator = Mutator(seed: 0x1D8, tokens: [])
         var random = RandomGenerator(seed: 0x1D9)
         let words: [UInt32] = [0, 1, 2, 3, 4, 28, 784, 2049, 2051, 4096, 4097, 65_535, 1 << 24, 1 << 31, UInt32.max]
-        var mutate = { (bytes: inout [UInt8], mutator: inout Mutator) in
+        let mutate = { (bytes: inout [UInt8], mutator: inout Mutator) in
             let raw = random.nextInt(below: 2) == 0
             var plain = raw ? bytes : ((try? Gzip.decompress(bytes, source: "base", maxOutputSize: 1 << 20)) ?? bytes)
             switch random.nextInt(below: 3) {
@@ -131,7 +131,7 @@ import Testing
         let names = ["../evil", "/tmp/convkit-evil", "a/../../b", "./..", "d/./x", "..", "", "a//b", "d/a", "é", "x/"]
         let types = Array("0125673gxLK\0".utf8)
         let sizes = ["0", "1", "777", "77777777777", "99", "-1", "", " 12 ", "00000001750"]
-        var mutate = { (bytes: inout [UInt8], mutator: inout Mutator) in
+        let mutate = { (bytes: inout [UInt8], mutator: inout Mutator) in
             let headers = stride(from: 0, to: bytes.count - 511, by: 512).filter { offset in
                 bytes[offset + 257..<offset + 262].elementsEqual("ustar".utf8)
             }
