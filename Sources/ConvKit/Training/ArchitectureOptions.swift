@@ -4,9 +4,13 @@ public enum ArchitectureOptions {
     /// convolution: `conv1` → `bn1` (or `<name>_bn` when the name has no trailing number).
     public static func insertingBatchNorm(_ architecture: Architecture) -> Architecture {
         var result = architecture
-        result.body = map(architecture.body) { layer in
-            guard let conv = layer as? Conv2d else { return [layer] }
-            return [conv, BatchNorm(derivedName(conv.name, prefix: "bn"), .two, features: conv.outChannels)]
+        result.body = mapSequences(architecture.body) { layers in
+            var taken = Set(layers.map(\.name))
+            return layers.flatMap { layer -> [any Layer] in
+                guard let conv = layer as? Conv2d else { return [layer] }
+                let name = unusedName(derivedName(conv.name, prefix: "bn"), taken: &taken)
+                return [conv, BatchNorm(name, .two, features: conv.outChannels)]
+            }
         }
         result.notes.append("BatchNorm2d inserted after every convolution (--batch-norm).")
         return result
@@ -31,6 +35,7 @@ public enum ArchitectureOptions {
     private static func insertDropout(_ sequential: Sequential, probability: Double, hidden: Int, seen: inout Int) -> Sequential {
         var copy = sequential
         var out: [any Layer] = []
+        var taken = Set(sequential.layers.map(\.name))
         var pending: Linear?
         for layer in sequential.layers {
             if let inner = layer as? Sequential {
@@ -45,7 +50,7 @@ public enum ArchitectureOptions {
                 seen += 1
                 pending = seen <= hidden ? linear : nil
             } else if let fc = pending, layer is ReLU || layer is Sigmoid || layer is Tanh {
-                out.append(Dropout(derivedName(fc.name, prefix: "dropout"), probability: probability))
+                out.append(Dropout(unusedName(derivedName(fc.name, prefix: "dropout"), taken: &taken), probability: probability))
                 pending = nil
             } else {
                 pending = nil
@@ -53,6 +58,17 @@ public enum ArchitectureOptions {
         }
         copy.layers = out
         return copy
+    }
+
+    /// `name`, or `name_2`, `name_3`, … when a sibling already has it; records the result.
+    static func unusedName(_ name: String, taken: inout Set<String>) -> String {
+        var candidate = name, counter = 1
+        while taken.contains(candidate) {
+            counter += 1
+            candidate = "\(name)_\(counter)"
+        }
+        taken.insert(candidate)
+        return candidate
     }
 
     static func derivedName(_ name: String, prefix: String) -> String {
@@ -65,11 +81,6 @@ public enum ArchitectureOptions {
         if let sequential = layer as? Sequential { return sequential.layers.flatMap(collectLinears) }
         if let concat = layer as? Concat { return concat.branches.flatMap(collectLinears) }
         return []
-    }
-
-    /// Replaces every leaf by `transform(leaf)` inside all nested sequences and branches.
-    static func map(_ sequential: Sequential, _ transform: (any Layer) -> [any Layer]) -> Sequential {
-        mapSequences(sequential) { layers in layers.flatMap(transform) }
     }
 
     /// Rewrites the layer list of every sequential block (innermost first).

@@ -49,6 +49,21 @@ import Testing
         // BatchNorm2d(6) and (16): 2·(6 + 16) = 44 more parameters than 62,006.
         #expect(try Summary(withBN).totals.params == 62_006 + 44)
         #expect(throws: ConvKitError.self) { _ = try ArchitectureOptions.insertingDropout(lenet, probability: 1.5) }
+        // A spec that already has `dropout1` and `bn1` gets `dropout1_2` and `bn1_2`, never a clash.
+        let spec = try ModelSpec.parse(yaml: """
+        input: [3, 8, 8]
+        layers:
+          - {type: conv2d, name: conv1, out_channels: 2, kernel_size: 3}
+          - {type: batchnorm2d, name: bn1}
+          - flatten
+          - {type: linear, name: fc1, out_features: 4}
+          - relu
+          - {type: dropout, name: dropout1, p: 0.1}
+          - {type: linear, name: fc2, out_features: 2}
+        """)
+        let edited = try ArchitectureOptions.insertingDropout(ArchitectureOptions.insertingBatchNorm(spec), probability: 0.5)
+        #expect(edited.body.layers.map(\.name) == ["conv1", "bn1_2", "bn1", "flatten1", "fc1", "relu1", "dropout1_2", "dropout1", "fc2"])
+        _ = try Network(edited, seed: 0)
     }
 
     @Test func trainingLowersTheLoss() throws {
