@@ -49,6 +49,23 @@ void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long
 /// ends its row). Vectorised with AVX2 where available; identical results on every engine.
 void ck_maxpool2x2(const float *x, long width, long oh, long ow, float *y, int32_t *argmax);
 
+/// im2col of one image x (channels x height x width) for stride 1 and no padding (dilation dh, dw):
+/// col ((channels*kh*kw) x (oh*ow)), row (c, i, j) holding x[c, oy + i*dh, ox + j*dw].
+void ck_im2col_unit(const float *x, long channels, long height, long width, long kh, long kw, long dh, long dw,
+                    long oh, long ow, float *col);
+
+/// The adjoint of ck_im2col_unit: adds every element of col onto the input position it came from.
+void ck_col2im_unit(const float *col, long channels, long height, long width, long kh, long kw, long dh, long dw,
+                    long oh, long ow, float *x);
+
+/// A chunk of parallel work: called with the caller's context and the chunk index.
+typedef void (*ck_chunk_fn)(void *context, long chunk);
+
+/// Runs fn(context, chunk) for chunk in 0..<chunks on up to `threads` threads of a persistent
+/// pool (the caller's thread takes part) and returns when all are done. Runs serially when
+/// threads <= 1, or when another region is in progress (nested or concurrent callers).
+void ck_parallel_for(long chunks, long threads, ck_chunk_fn fn, void *context);
+
 #ifdef __cplusplus
 }
 #endif
