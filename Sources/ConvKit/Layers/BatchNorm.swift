@@ -82,6 +82,8 @@ final class BatchNormRuntime: LayerRuntime {
     private var normalized: [Float] = []
     private var inverseStd: [Float] = []
     private var trainedStatistics = false
+    private var outputBuffer = Tensor(shape: [0])
+    private var gradientBuffer = Tensor(shape: [0])
 
     init(path: String, shape: Shape, layer: BatchNorm, parameters: [Parameter]) {
         self.path = path
@@ -105,46 +107,68 @@ final class BatchNormRuntime: LayerRuntime {
         if context.training && count < 2 {
             throw ConvKitError.shapeMismatch(layer: path, expected: "more than 1 value per channel in training (batch size ≥ 2)", found: "\(count)")
         }
-        var y = Tensor(shape: x.shape)
+        var y = reuse(&outputBuffer, shape: x.shape)
         if normalized.count != x.count { normalized = [Float](repeating: 0, count: x.count) }
-        inverseStd = [Float](repeating: 0, count: c)
+        if inverseStd.count != c { inverseStd = [Float](repeating: 0, count: c) }
         let eps = layer.epsilon, momentum = layer.momentum
-        for channel in 0..<c {
-            let mean: Double, variance: Double
-            if context.training {
-                var sum = 0.0
-                for image in 0..<n {
-                    let base = (image * c + channel) * spatial
-                    for i in 0..<spatial { sum += Double(x.storage[base + i]) }
+        let training = context.training
+        // Per channel: statistics (training) or running statistics, then x̂ and y = γ·x̂ + β.
+        // Loops run over raw pointers (the same operations in the same order as indexing the arrays).
+        var means = [Double](repeating: 0, count: c), variances = [Double](repeating: 0, count: c)
+        if training {
+            x.storage.withUnsafeBufferPointer { xs in
+                let xp = xs.baseAddress!
+                for channel in 0..<c {
+                    var sum = 0.0
+                    for image in 0..<n {
+                        let row = xp + (image * c + channel) * spatial
+                        for i in 0..<spatial { sum += Double(row[i]) }
+                    }
+                    let mean = sum / Double(count)
+                    var squares = 0.0
+                    for image in 0..<n {
+                        let row = xp + (image * c + channel) * spatial
+                        for i in 0..<spatial { let d = Double(row[i]) - mean; squares += d * d }
+                    }
+                    means[channel] = mean
+                    variances[channel] = squares / Double(count)
                 }
-                mean = sum / Double(count)
-                var squares = 0.0
-                for image in 0..<n {
-                    let base = (image * c + channel) * spatial
-                    for i in 0..<spatial { let d = Double(x.storage[base + i]) - mean; squares += d * d }
-                }
-                variance = squares / Double(count)
-                let rm = Double(runningMean.value.storage[channel]), rv = Double(runningVariance.value.storage[channel])
-                runningMean.value.storage[channel] = Float((1 - momentum) * rm + momentum * mean)
-                runningVariance.value.storage[channel] = Float((1 - momentum) * rv + momentum * variance * Double(count) / Double(count - 1))
-            } else {
-                mean = Double(runningMean.value.storage[channel])
-                variance = Double(runningVariance.value.storage[channel])
             }
-            let invStd = Float(1 / (variance + eps).squareRoot())
-            inverseStd[channel] = invStd
-            let g = gamma?.value.storage[channel] ?? 1, b = beta?.value.storage[channel] ?? 0
-            let m = Float(mean)
-            for image in 0..<n {
-                let base = (image * c + channel) * spatial
-                for i in 0..<spatial {
-                    let xhat = (x.storage[base + i] - m) * invStd
-                    normalized[base + i] = xhat
-                    y.storage[base + i] = g * xhat + b
+            for channel in 0..<c {
+                let rm = Double(runningMean.value.storage[channel]), rv = Double(runningVariance.value.storage[channel])
+                runningMean.value.storage[channel] = Float((1 - momentum) * rm + momentum * means[channel])
+                runningVariance.value.storage[channel] = Float((1 - momentum) * rv + momentum * variances[channel] * Double(count) / Double(count - 1))
+            }
+        } else {
+            for channel in 0..<c {
+                means[channel] = Double(runningMean.value.storage[channel])
+                variances[channel] = Double(runningVariance.value.storage[channel])
+            }
+        }
+        let gammas = gamma?.value.storage, betas = beta?.value.storage
+        x.storage.withUnsafeBufferPointer { xs in
+            y.storage.withUnsafeMutableBufferPointer { ys in
+                normalized.withUnsafeMutableBufferPointer { ns in
+                    let (xp, yp, np) = (xs.baseAddress!, ys.baseAddress!, ns.baseAddress!)
+                    for channel in 0..<c {
+                        let invStd = Float(1 / (variances[channel] + eps).squareRoot())
+                        inverseStd[channel] = invStd
+                        let g = gammas?[channel] ?? 1, b = betas?[channel] ?? 0
+                        let m = Float(means[channel])
+                        for image in 0..<n {
+                            let base = (image * c + channel) * spatial
+                            for i in 0..<spatial {
+                                let xhat = (xp[base + i] - m) * invStd
+                                np[base + i] = xhat
+                                yp[base + i] = g * xhat + b
+                            }
+                        }
+                    }
                 }
             }
         }
-        if context.training { batchesTracked.value.storage[0] += 1 }
+        if training { batchesTracked.value.storage[0] += 1 }
+        outputBuffer = y
         return y
     }
 
@@ -153,31 +177,45 @@ final class BatchNormRuntime: LayerRuntime {
         let (n, c) = (dy.batch, shape.dimensions[0])
         let spatial = shape.dimensions.dropFirst().reduce(1, *)
         let count = Double(n * spatial)
-        var dx = Tensor(shape: dy.shape)
-        for channel in 0..<c {
-            var sumDy = 0.0, sumDyXhat = 0.0
-            for image in 0..<n {
-                let base = (image * c + channel) * spatial
-                for i in 0..<spatial {
-                    let d = Double(dy.storage[base + i])
-                    sumDy += d
-                    sumDyXhat += d * Double(normalized[base + i])
-                }
-            }
-            if let gamma { gamma.gradient.storage[channel] += Float(sumDyXhat) }
-            if let beta { beta.gradient.storage[channel] += Float(sumDy) }
-            let g = gamma?.value.storage[channel] ?? 1
-            let scale = g * inverseStd[channel]
-            let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
-            for image in 0..<n {
-                let base = (image * c + channel) * spatial
-                for i in 0..<spatial {
-                    dx.storage[base + i] = trainedStatistics
-                        ? scale * (dy.storage[base + i] - meanDy - normalized[base + i] * meanDyXhat)
-                        : scale * dy.storage[base + i]
+        var dx = reuse(&gradientBuffer, shape: dy.shape)
+        let gammas = gamma?.value.storage
+        var sumsDy = [Double](repeating: 0, count: c), sumsDyXhat = [Double](repeating: 0, count: c)
+        dy.storage.withUnsafeBufferPointer { dys in
+            dx.storage.withUnsafeMutableBufferPointer { dxs in
+                normalized.withUnsafeBufferPointer { ns in
+                    let (dyp, dxp, np) = (dys.baseAddress!, dxs.baseAddress!, ns.baseAddress!)
+                    for channel in 0..<c {
+                        var sumDy = 0.0, sumDyXhat = 0.0
+                        for image in 0..<n {
+                            let base = (image * c + channel) * spatial
+                            for i in 0..<spatial {
+                                let d = Double(dyp[base + i])
+                                sumDy += d
+                                sumDyXhat += d * Double(np[base + i])
+                            }
+                        }
+                        sumsDy[channel] = sumDy
+                        sumsDyXhat[channel] = sumDyXhat
+                        let g = gammas?[channel] ?? 1
+                        let scale = g * inverseStd[channel]
+                        let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
+                        for image in 0..<n {
+                            let base = (image * c + channel) * spatial
+                            if trainedStatistics {
+                                for i in 0..<spatial { dxp[base + i] = scale * (dyp[base + i] - meanDy - np[base + i] * meanDyXhat) }
+                            } else {
+                                for i in 0..<spatial { dxp[base + i] = scale * dyp[base + i] }
+                            }
+                        }
+                    }
                 }
             }
         }
+        for channel in 0..<c {
+            if let gamma { gamma.gradient.storage[channel] += Float(sumsDyXhat[channel]) }
+            if let beta { beta.gradient.storage[channel] += Float(sumsDy[channel]) }
+        }
+        gradientBuffer = dx
         return dx
     }
 }
