@@ -153,11 +153,8 @@ final class BatchNormRuntime: LayerRuntime {
                                         let m = Float(meanp[channel])
                                         for image in 0..<n {
                                             let base = (image * c + channel) * spatial
-                                            for i in 0..<spatial {
-                                                let xhat = (xp[base + i] - m) * invStd
-                                                np[base + i] = xhat
-                                                yp[base + i] = g * xhat + b
-                                            }
+                                            normalizeAffine(xp + base, normalized: np + base, y: yp + base, count: spatial,
+                                                            mean: m, inverseStd: invStd, gamma: g, beta: b)
                                         }
                                     }
                                 }
@@ -212,7 +209,8 @@ final class BatchNormRuntime: LayerRuntime {
                                         for image in 0..<n {
                                             let base = (image * c + channel) * spatial
                                             if trained {
-                                                for i in 0..<spatial { dxp[base + i] = scale * (dyp[base + i] - meanDy - np[base + i] * meanDyXhat) }
+                                                normalizeBackward(dyp + base, normalized: np + base, dx: dxp + base, count: spatial,
+                                                                  scale: scale, meanDy: meanDy, meanDyXhat: meanDyXhat)
                                             } else {
                                                 for i in 0..<spatial { dxp[base + i] = scale * dyp[base + i] }
                                             }
