@@ -4,9 +4,9 @@
 // has four parallel regions of ~20-60 us each, where that wake-up costs as much as the work.
 // Here workers stay awake, spinning for a short while (CK_SPIN_NS) after each region before
 // they sleep on a condition variable, so back-to-back regions start in well under a
-// microsecond. Chunks are claimed from one atomic ticket (generation << 32 | next chunk), so a
+// microsecond. Chunks are claimed in one atomic ticket (generation << 32 | claim mask), so a
 // worker can never run a chunk of a region that has already finished. Which thread runs which
-// chunk varies; callers combine per-chunk results in chunk order, so results do not.
+// chunk may vary; callers combine per-chunk results in chunk order, so results do not.
 #include "ConvKitKernelsC.h"
 
 #include <pthread.h>
@@ -30,7 +30,7 @@
 static pthread_mutex_t ck_region_lock = PTHREAD_MUTEX_INITIALIZER;  // one region at a time
 static pthread_mutex_t ck_sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ck_sleep_cond = PTHREAD_COND_INITIALIZER;
-static _Atomic uint64_t ck_ticket;   // generation << 32 | next chunk
+static _Atomic uint64_t ck_ticket;   // generation << 32 | mask of claimed chunks
 static _Atomic long ck_done;         // chunks finished in the current generation
 static _Atomic int ck_sleepers;
 static int ck_workers;               // started (guarded by ck_region_lock)
@@ -39,6 +39,21 @@ static ck_chunk_fn _Atomic ck_job_fn;
 static void *_Atomic ck_job_context;
 static _Atomic long ck_job_chunks;
 static _Atomic long ck_job_helpers;  // workers with index below this take part
+static _Atomic uint64_t ck_job_generation;  // generation the fields above describe; 0 while written
+
+/// A region of more than 32 chunks, run as 32 groups of consecutive chunks.
+struct ck_groups {
+    ck_chunk_fn fn;
+    void *context;
+    long chunks;
+};
+
+/// One of the 32 groups (see ck_parallel_for).
+static void ck_run_group(void *argument, long group) {
+    const struct ck_groups *groups = argument;
+    const long begin = groups->chunks * group / 32, end = groups->chunks * (group + 1) / 32;
+    for (long chunk = begin; chunk < end; chunk++) groups->fn(groups->context, chunk);
+}
 
 static long ck_now_ns(void) {
     struct timespec t;
@@ -46,15 +61,27 @@ static long ck_now_ns(void) {
     return (long)t.tv_sec * 1000000000L + t.tv_nsec;
 }
 
-/// Claims and runs chunks of generation `generation` until none are left.
-static void ck_run_chunks(uint64_t generation, ck_chunk_fn fn, void *context, long chunks) {
-    uint64_t ticket = atomic_load_explicit(&ck_ticket, memory_order_acquire);
-    for (;;) {
-        if ((ticket >> 32) != generation || (long)(ticket & 0xffffffffu) >= chunks) return;
-        if (atomic_compare_exchange_weak_explicit(&ck_ticket, &ticket, ticket + 1, memory_order_acq_rel, memory_order_acquire)) {
-            fn(context, (long)(ticket & 0xffffffffu));
-            atomic_fetch_add_explicit(&ck_done, 1, memory_order_acq_rel);
-            ticket = atomic_load_explicit(&ck_ticket, memory_order_acquire);
+/// Claims and runs chunks of generation `generation` until none are left. The low 32 bits of
+/// the ticket are a claim mask (one bit per chunk, at most 32 chunks): participant `self` of
+/// `participants` first claims its own chunks (self, self + participants, …), so that a chunk
+/// index runs on the same thread region after region and its data stays in that core's cache
+/// (convolutions, pooling and activations split the batch the same way); then it takes any
+/// chunk still unclaimed, so a late thread delays nothing.
+static void ck_run_chunks(uint64_t generation, ck_chunk_fn fn, void *context, long chunks, long self, long participants) {
+    for (int pass = 0; pass < 2; pass++) {
+        const long first = pass == 0 ? self : 0, step = pass == 0 ? participants : 1;
+        for (long chunk = first; chunk < chunks; chunk += step) {
+            const uint64_t bit = (uint64_t)1 << chunk;
+            uint64_t ticket = atomic_load_explicit(&ck_ticket, memory_order_acquire);
+            for (;;) {
+                if ((ticket >> 32) != generation) return;  // the region is over
+                if (ticket & bit) break;                    // someone else has it
+                if (atomic_compare_exchange_weak_explicit(&ck_ticket, &ticket, ticket | bit, memory_order_acq_rel, memory_order_acquire)) {
+                    fn(context, chunk);
+                    atomic_fetch_add_explicit(&ck_done, 1, memory_order_acq_rel);
+                    break;
+                }
+            }
         }
     }
 }
@@ -78,8 +105,15 @@ static void *ck_worker(void *argument) {
             ticket = atomic_load_explicit(&ck_ticket, memory_order_acquire);
         }
         seen = ticket >> 32;
-        if (index >= atomic_load(&ck_job_helpers)) continue;
-        ck_run_chunks(seen, atomic_load(&ck_job_fn), atomic_load(&ck_job_context), atomic_load(&ck_job_chunks));
+        // Read the region's fields seqlock-style: they must all belong to `seen` (the main thread
+        // may already be writing the next region's if this one finished without this worker).
+        if (atomic_load(&ck_job_generation) != seen) continue;
+        const long helpers = atomic_load(&ck_job_helpers);
+        const ck_chunk_fn fn = atomic_load(&ck_job_fn);
+        void *const context = atomic_load(&ck_job_context);
+        const long chunks = atomic_load(&ck_job_chunks);
+        if (atomic_load(&ck_job_generation) != seen || index >= helpers) continue;
+        ck_run_chunks(seen, fn, context, chunks, index + 1, helpers + 1);
     }
     return NULL;
 }
@@ -87,8 +121,15 @@ static void *ck_worker(void *argument) {
 void ck_parallel_for(long chunks, long threads, ck_chunk_fn fn, void *context) {
     if (chunks <= 0) return;
     // Serial when asked, or when another region is running (concurrent or nested callers).
-    if (threads <= 1 || chunks == 1 || chunks > 0xffffffffL || pthread_mutex_trylock(&ck_region_lock) != 0) {
+    if (threads <= 1 || chunks == 1 || pthread_mutex_trylock(&ck_region_lock) != 0) {
         for (long chunk = 0; chunk < chunks; chunk++) fn(context, chunk);
+        return;
+    }
+    if (chunks > 32) {
+        // More chunks than claim bits: run them as 32 groups of consecutive chunks.
+        pthread_mutex_unlock(&ck_region_lock);
+        struct ck_groups groups = {fn, context, chunks};
+        ck_parallel_for(32, threads, ck_run_group, &groups);
         return;
     }
     long helpers = threads - 1;
@@ -105,19 +146,21 @@ void ck_parallel_for(long chunks, long threads, ck_chunk_fn fn, void *context) {
         ck_workers++;
     }
     if (helpers > ck_workers) helpers = ck_workers;
+    const uint64_t generation = (atomic_load(&ck_ticket) >> 32) + 1;
+    atomic_store(&ck_job_generation, 0);
     atomic_store(&ck_job_fn, fn);
     atomic_store(&ck_job_context, context);
     atomic_store(&ck_job_chunks, chunks);
     atomic_store(&ck_job_helpers, helpers);
     atomic_store(&ck_done, 0);
-    const uint64_t generation = (atomic_load(&ck_ticket) >> 32) + 1;
+    atomic_store(&ck_job_generation, generation);
     atomic_store(&ck_ticket, generation << 32);
     if (atomic_load(&ck_sleepers) > 0) {
         pthread_mutex_lock(&ck_sleep_lock);
         pthread_cond_broadcast(&ck_sleep_cond);
         pthread_mutex_unlock(&ck_sleep_lock);
     }
-    ck_run_chunks(generation, fn, context, chunks);
+    ck_run_chunks(generation, fn, context, chunks, 0, helpers + 1);
     while (atomic_load_explicit(&ck_done, memory_order_acquire) < chunks) CK_PAUSE();
     pthread_mutex_unlock(&ck_region_lock);
 }

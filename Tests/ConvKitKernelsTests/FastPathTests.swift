@@ -140,7 +140,7 @@ import Testing
         await withTaskGroup(of: Bool.self) { group in
             for task in 0..<4 {
                 group.addTask {
-                    let chunks = 7 + task
+                    let chunks = 7 + task * 11  // 7, 18, 29 and 40 (more than the 32 claim bits)
                     let counts = Counts(chunks)
                     counts.values.withUnsafeMutableBufferPointer { c in
                         let base = c.baseAddress!
