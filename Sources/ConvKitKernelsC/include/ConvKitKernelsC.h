@@ -1,10 +1,13 @@
-// ConvKitKernelsC: the SGEMM engine behind ConvKitKernels.sgemm.
+// ConvKitKernelsC: the C kernels behind ConvKitKernels — the SGEMM engine, 2 x 2 max pooling,
+// unit-stride im2col/col2im, and the thread pool of parallelFor.
 //
 // Why C (a departure from DESIGN.md's "pure Swift kernels"): SwiftPM compiles Swift for the
 // baseline ISA (x86-64 = SSE2), and Package.swift may not use unsafeFlags, so Swift code cannot
 // use AVX2/FMA. Clang lets one C function opt into an ISA with __attribute__((target(...))),
-// and __builtin_cpu_supports picks it at run time. Only the GEMM lives here; everything else
-// stays Swift. A portable C engine (plain loops, auto-vectorised for SSE2 or NEON) is always
+// and __builtin_cpu_supports picks it at run time. Only kernels that need vector instructions
+// Swift cannot emit live here (plus the pool, which needs C11 atomics on every platform);
+// everything else stays Swift, and every kernel here is tested against a Swift definition.
+// A portable C engine (plain loops, auto-vectorised for SSE2 or NEON) is always
 // compiled and is the only engine on non-x86 machines.
 //
 // Row-major convention, as ConvKitKernels.sgemm: C = alpha * op(A) * op(B) + beta * C with
