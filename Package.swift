@@ -14,7 +14,8 @@ let package = Package(
         .package(url: "https://github.com/yaslab/CSV.swift", from: "2.5.2"),
     ],
     targets: [
-        // The SGEMM micro-kernels in C: per-function AVX2/FMA with run-time dispatch (see its header).
+        // C kernels compiled per function for AVX2/FMA with run-time dispatch (SGEMM, 2×2 max pool,
+        // unit-stride im2col/col2im) and the thread pool; see include/ConvKitKernelsC.h.
         .target(name: "ConvKitKernelsC"),
         .target(name: "ConvKitKernels", dependencies: ["ConvKitKernelsC"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),

@@ -10,8 +10,9 @@
 // (`__builtin_cpu_supports`). The C side packs op(A) into MR-row and op(B) into 16-column
 // micro-panels per K block (thread-local pack buffers, no allocation per call) and runs a 6×16
 // AVX2/FMA micro-kernel (12 ymm accumulators), or a portable 4×16 C kernel elsewhere (NEON on
-// arm64 through the compiler's vectoriser). Everything else in this module stays Swift; the
-// naive reference below stays Swift too, so the fast path is checked against independent code.
+// arm64 through the compiler's vectoriser). The other C kernels (2×2 max pooling, unit-stride
+// im2col/col2im) exist for the same reason; the rest of this module stays Swift, and so does the
+// naive reference below, so the fast paths are checked against independent code.
 
 import ConvKitKernelsC
 

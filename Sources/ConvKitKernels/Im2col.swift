@@ -1,3 +1,5 @@
+import ConvKitKernelsC
+
 // im2col / col2im for one image. Geometry of a 2-D sliding window:
 //   input  x: (C, H, W)
 //   col:      (C·kh·kw, oh·ow), row (c, i, j) holds x[c, oy·sh − pt + i·dh, ox·sw − pl + j·dw]
@@ -38,24 +40,11 @@ public func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: Uns
     im2colGeneral(x, g, into: col)
 }
 
-/// Stride 1 without padding: every column-matrix row is `oh` runs of `ow` consecutive inputs.
+/// Stride 1 without padding: every column-matrix row is `oh` runs of `ow` consecutive inputs
+/// (in C, with AVX2 where available: see `ck_im2col_unit`).
 func im2colUnitStride(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>) {
-    let plane = g.height &* g.width
-    let (oh, ow, width) = (g.outputHeight, g.outputWidth, g.width)
-    var dst = col
-    for c in 0..<g.channels {
-        for i in 0..<g.kernelHeight {
-            for j in 0..<g.kernelWidth {
-                let offset: Int = c &* plane &+ i &* g.dilationHeight &* width &+ j &* g.dilationWidth
-                var src = x + offset
-                for _ in 0..<oh {
-                    copyFloats(from: src, to: dst, count: ow)
-                    src += width
-                    dst += ow
-                }
-            }
-        }
-    }
+    ck_im2col_unit(x, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.dilationHeight, g.dilationWidth,
+                   g.outputHeight, g.outputWidth, col)
 }
 
 /// Any geometry (the definition the fast path is tested against).
@@ -100,6 +89,16 @@ func im2colGeneral(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: Uns
 /// Folds `col` (C·kh·kw, oh·ow) back onto `x` (C, H, W), ADDING overlapping contributions:
 /// the adjoint of ``im2col``. `x` must be zeroed by the caller if it should hold only the sum.
 public func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, into x: UnsafeMutablePointer<Float>) {
+    if g.strideHeight == 1 && g.strideWidth == 1 && g.padTop == 0 && g.padLeft == 0 {
+        ck_col2im_unit(col, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.dilationHeight, g.dilationWidth,
+                       g.outputHeight, g.outputWidth, x)
+        return
+    }
+    col2imGeneral(col, g, into: x)
+}
+
+/// Any geometry (the definition the fast path is tested against).
+func col2imGeneral(_ col: UnsafePointer<Float>, _ g: WindowGeometry, into x: UnsafeMutablePointer<Float>) {
     let plane = g.height * g.width
     let count = g.columnCount
     var row = 0

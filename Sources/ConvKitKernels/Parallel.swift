@@ -1,9 +1,11 @@
-import Dispatch
+import ConvKitKernelsC
 
-/// Runs `body(chunk)` for chunk in 0..<chunks on up to `threads` threads.
+/// Runs `body(chunk)` for chunk in 0..<chunks on up to `threads` threads (a persistent pool
+/// whose workers spin briefly between regions: see `ck_parallel_for`).
 /// Work is split into a fixed number of chunks chosen by the caller, so results that are
 /// combined per chunk in chunk order are identical for the same chunk count, whatever the
-/// scheduling. With `threads <= 1` or one chunk, runs inline.
+/// scheduling. With `threads <= 1` or one chunk, runs inline; a region started while another
+/// runs (nested, or from another thread) also runs inline.
 public func parallelFor(chunks: Int, threads: Int, _ body: (Int) -> Void) {
     if chunks <= 0 { return }
     if threads <= 1 || chunks == 1 {
@@ -12,8 +14,12 @@ public func parallelFor(chunks: Int, threads: Int, _ body: (Int) -> Void) {
     }
     withoutActuallyEscaping(body) { body in
         // Callers write only disjoint memory per chunk; the closure does not outlive this call.
-        nonisolated(unsafe) let run = body
-        DispatchQueue.concurrentPerform(iterations: chunks) { chunk in run(chunk) }
+        var run = body
+        withUnsafeMutablePointer(to: &run) { pointer in
+            ck_parallel_for(chunks, threads, { context, chunk in
+                context.unsafelyUnwrapped.assumingMemoryBound(to: ((Int) -> Void).self).pointee(chunk)
+            }, pointer)
+        }
     }
 }
 

@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// Batch normalization over channels (`BatchNorm2d`, input `C×H×W`) or features
 /// (`BatchNorm1d`, input `F`): `y = γ·(x − μ)/√(σ² + ε) + β`.
 ///
@@ -70,7 +72,8 @@ extension BatchNorm: InstantiableLayer {
 }
 
 /// Batch normalization over `[N, C, …]`, statistics per channel over the N·S values (S = H·W,
-/// or 1 for BatchNorm1d). Sums are taken in Double.
+/// or 1 for BatchNorm1d). Sums are taken in Double (4 lanes per row of S values, rows in image
+/// order); channels are split between threads.
 /// Training: x̂ = (x − μ_B)/√(σ²_B + ε) with the biased batch variance; running_mean ←
 /// (1−m)·running_mean + m·μ_B and running_var ← (1−m)·running_var + m·σ²_B·n/(n−1).
 /// Backward (training): dx = γ/(n·√(σ²_B + ε)) · (n·dy − Σdy − x̂·Σ(dy·x̂)); evaluation: dx = γ·dy/√(var + ε).
@@ -82,6 +85,8 @@ final class BatchNormRuntime: LayerRuntime {
     private var normalized: [Float] = []
     private var inverseStd: [Float] = []
     private var trainedStatistics = false
+    private var outputBuffer = Tensor(shape: [0])
+    private var gradientBuffer = Tensor(shape: [0])
 
     init(path: String, shape: Shape, layer: BatchNorm, parameters: [Parameter]) {
         self.path = path
@@ -105,46 +110,69 @@ final class BatchNormRuntime: LayerRuntime {
         if context.training && count < 2 {
             throw ConvKitError.shapeMismatch(layer: path, expected: "more than 1 value per channel in training (batch size ≥ 2)", found: "\(count)")
         }
-        var y = Tensor(shape: x.shape)
+        var y = reuse(&outputBuffer, shape: x.shape)
         if normalized.count != x.count { normalized = [Float](repeating: 0, count: x.count) }
-        inverseStd = [Float](repeating: 0, count: c)
+        if inverseStd.count != c { inverseStd = [Float](repeating: 0, count: c) }
         let eps = layer.epsilon, momentum = layer.momentum
-        for channel in 0..<c {
-            let mean: Double, variance: Double
-            if context.training {
-                var sum = 0.0
-                for image in 0..<n {
-                    let base = (image * c + channel) * spatial
-                    for i in 0..<spatial { sum += Double(x.storage[base + i]) }
-                }
-                mean = sum / Double(count)
-                var squares = 0.0
-                for image in 0..<n {
-                    let base = (image * c + channel) * spatial
-                    for i in 0..<spatial { let d = Double(x.storage[base + i]) - mean; squares += d * d }
-                }
-                variance = squares / Double(count)
-                let rm = Double(runningMean.value.storage[channel]), rv = Double(runningVariance.value.storage[channel])
-                runningMean.value.storage[channel] = Float((1 - momentum) * rm + momentum * mean)
-                runningVariance.value.storage[channel] = Float((1 - momentum) * rv + momentum * variance * Double(count) / Double(count - 1))
-            } else {
-                mean = Double(runningMean.value.storage[channel])
-                variance = Double(runningVariance.value.storage[channel])
+        let training = context.training
+        // Per channel (channels split between threads; each channel's work is independent):
+        // statistics (training) or running statistics, then x̂ and y = γ·x̂ + β. Sums run in
+        // 4 Double lanes per row of S values, rows added in image order.
+        var means = [Double](repeating: 0, count: c), variances = [Double](repeating: 0, count: c)
+        if !training {
+            for channel in 0..<c {
+                means[channel] = Double(runningMean.value.storage[channel])
+                variances[channel] = Double(runningVariance.value.storage[channel])
             }
-            let invStd = Float(1 / (variance + eps).squareRoot())
-            inverseStd[channel] = invStd
-            let g = gamma?.value.storage[channel] ?? 1, b = beta?.value.storage[channel] ?? 0
-            let m = Float(mean)
-            for image in 0..<n {
-                let base = (image * c + channel) * spatial
-                for i in 0..<spatial {
-                    let xhat = (x.storage[base + i] - m) * invStd
-                    normalized[base + i] = xhat
-                    y.storage[base + i] = g * xhat + b
+        }
+        let gammas = gamma?.value.storage, betas = beta?.value.storage
+        let chunks = elementwiseChunks(x.count, threads: context.threads, items: c)
+        x.storage.withUnsafeBufferPointer { xs in
+            y.storage.withUnsafeMutableBufferPointer { ys in
+                normalized.withUnsafeMutableBufferPointer { ns in
+                    inverseStd.withUnsafeMutableBufferPointer { inv in
+                        means.withUnsafeMutableBufferPointer { meanp in
+                            variances.withUnsafeMutableBufferPointer { varp in
+                                let (xp, yp, np) = (xs.baseAddress!, ys.baseAddress!, ns.baseAddress!)
+                                parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                                    for channel in chunkRange(chunk, of: chunks, count: c) {
+                                        if training {
+                                            var sum = 0.0
+                                            for image in 0..<n { sum += sumInDouble(xp + (image * c + channel) * spatial, count: spatial) }
+                                            let mean = sum / Double(count)
+                                            var squares = 0.0
+                                            for image in 0..<n {
+                                                squares += sumOfSquaredDeviations(xp + (image * c + channel) * spatial, count: spatial, center: mean)
+                                            }
+                                            meanp[channel] = mean
+                                            varp[channel] = squares / Double(count)
+                                        }
+                                        let invStd = Float(1 / (varp[channel] + eps).squareRoot())
+                                        inv[channel] = invStd
+                                        let g = gammas?[channel] ?? 1, b = betas?[channel] ?? 0
+                                        let m = Float(meanp[channel])
+                                        for image in 0..<n {
+                                            let base = (image * c + channel) * spatial
+                                            normalizeAffine(xp + base, normalized: np + base, y: yp + base, count: spatial,
+                                                            mean: m, inverseStd: invStd, gamma: g, beta: b)
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
-        if context.training { batchesTracked.value.storage[0] += 1 }
+        if training {
+            for channel in 0..<c {
+                let rm = Double(runningMean.value.storage[channel]), rv = Double(runningVariance.value.storage[channel])
+                runningMean.value.storage[channel] = Float((1 - momentum) * rm + momentum * means[channel])
+                runningVariance.value.storage[channel] = Float((1 - momentum) * rv + momentum * variances[channel] * Double(count) / Double(count - 1))
+            }
+        }
+        if training { batchesTracked.value.storage[0] += 1 }
+        outputBuffer = y
         return y
     }
 
@@ -153,31 +181,53 @@ final class BatchNormRuntime: LayerRuntime {
         let (n, c) = (dy.batch, shape.dimensions[0])
         let spatial = shape.dimensions.dropFirst().reduce(1, *)
         let count = Double(n * spatial)
-        var dx = Tensor(shape: dy.shape)
-        for channel in 0..<c {
-            var sumDy = 0.0, sumDyXhat = 0.0
-            for image in 0..<n {
-                let base = (image * c + channel) * spatial
-                for i in 0..<spatial {
-                    let d = Double(dy.storage[base + i])
-                    sumDy += d
-                    sumDyXhat += d * Double(normalized[base + i])
-                }
-            }
-            if let gamma { gamma.gradient.storage[channel] += Float(sumDyXhat) }
-            if let beta { beta.gradient.storage[channel] += Float(sumDy) }
-            let g = gamma?.value.storage[channel] ?? 1
-            let scale = g * inverseStd[channel]
-            let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
-            for image in 0..<n {
-                let base = (image * c + channel) * spatial
-                for i in 0..<spatial {
-                    dx.storage[base + i] = trainedStatistics
-                        ? scale * (dy.storage[base + i] - meanDy - normalized[base + i] * meanDyXhat)
-                        : scale * dy.storage[base + i]
+        var dx = reuse(&gradientBuffer, shape: dy.shape)
+        let gammas = gamma?.value.storage
+        var sumsDy = [Double](repeating: 0, count: c), sumsDyXhat = [Double](repeating: 0, count: c)
+        let chunks = elementwiseChunks(dy.count, threads: context.threads, items: c)
+        let trained = trainedStatistics
+        dy.storage.withUnsafeBufferPointer { dys in
+            dx.storage.withUnsafeMutableBufferPointer { dxs in
+                normalized.withUnsafeBufferPointer { ns in
+                    inverseStd.withUnsafeBufferPointer { inv in
+                        sumsDy.withUnsafeMutableBufferPointer { sdy in
+                            sumsDyXhat.withUnsafeMutableBufferPointer { sdx in
+                                let (dyp, dxp, np) = (dys.baseAddress!, dxs.baseAddress!, ns.baseAddress!)
+                                parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                                    for channel in chunkRange(chunk, of: chunks, count: c) {
+                                        var sumDy = 0.0, sumDyXhat = 0.0
+                                        for image in 0..<n {
+                                            let base = (image * c + channel) * spatial
+                                            sumDy += sumInDouble(dyp + base, count: spatial)
+                                            sumDyXhat += dotInDouble(dyp + base, np + base, count: spatial)
+                                        }
+                                        sdy[channel] = sumDy
+                                        sdx[channel] = sumDyXhat
+                                        let g = gammas?[channel] ?? 1
+                                        let scale = g * inv[channel]
+                                        let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
+                                        for image in 0..<n {
+                                            let base = (image * c + channel) * spatial
+                                            if trained {
+                                                normalizeBackward(dyp + base, normalized: np + base, dx: dxp + base, count: spatial,
+                                                                  scale: scale, meanDy: meanDy, meanDyXhat: meanDyXhat)
+                                            } else {
+                                                for i in 0..<spatial { dxp[base + i] = scale * dyp[base + i] }
+                                            }
+                                        }
+                                    }
+                                }
+                            }
+                        }
+                    }
                 }
             }
         }
+        for channel in 0..<c {
+            if let gamma { gamma.gradient.storage[channel] += Float(sumsDyXhat[channel]) }
+            if let beta { beta.gradient.storage[channel] += Float(sumsDy[channel]) }
+        }
+        gradientBuffer = dx
         return dx
     }
 }

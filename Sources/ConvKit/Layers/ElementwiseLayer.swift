@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// A layer that maps each input element to one output element of the same shape
 /// (activations, dropout). Cost: units only, no parameters, no connections (it belongs to
 /// the units it follows, as LeCun's squashing function does); receptive field unchanged.
@@ -40,7 +42,16 @@ final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(shape, path: path)
         var y = reuse(&savedOutput, shape: x.shape)
-        x.storage.withUnsafeBufferPointer { xs in y.storage.withUnsafeMutableBufferPointer { Function.apply(xs, $0) } }
+        let count = x.count
+        let chunks = elementwiseChunks(count, threads: context.threads, items: count)
+        x.storage.withUnsafeBufferPointer { xs in
+            y.storage.withUnsafeMutableBufferPointer { ys in
+                parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                    let r = chunkRange(chunk, of: chunks, count: count)
+                    Function.apply(UnsafeBufferPointer(rebasing: xs[r]), UnsafeMutableBufferPointer(rebasing: ys[r]))
+                }
+            }
+        }
         savedOutput = y
         return y
     }
@@ -48,8 +59,18 @@ final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
     func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
         try dy.requireShape(shape, path: path)
         var dx = reuse(&gradientBuffer, shape: dy.shape)
+        let count = dy.count
+        let chunks = elementwiseChunks(count, threads: context.threads, items: count)
         savedOutput.storage.withUnsafeBufferPointer { ys in
-            dy.storage.withUnsafeBufferPointer { dys in dx.storage.withUnsafeMutableBufferPointer { Function.gradient(ys, dys, $0) } }
+            dy.storage.withUnsafeBufferPointer { dys in
+                dx.storage.withUnsafeMutableBufferPointer { dxs in
+                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                        let r = chunkRange(chunk, of: chunks, count: count)
+                        Function.gradient(UnsafeBufferPointer(rebasing: ys[r]), UnsafeBufferPointer(rebasing: dys[r]),
+                                          UnsafeMutableBufferPointer(rebasing: dxs[r]))
+                    }
+                }
+            }
         }
         gradientBuffer = dx
         return dx

@@ -127,3 +127,13 @@ func zeros(_ buffer: inout Tensor, shape: [Int]) -> Tensor {
     if buffer.shape != shape { buffer = Tensor(shape: shape) }
     return buffer
 }
+
+/// Below this many elements an element-wise layer runs on one thread: waking another costs more.
+let parallelElementThreshold = 16_384
+
+/// Chunks for an element-wise pass over `elements` values in `items` independent pieces (planes,
+/// rows): `threads` when the pass is large enough, else 1. Element-wise results do not depend on
+/// the split.
+func elementwiseChunks(_ elements: Int, threads: Int, items: Int) -> Int {
+    elements >= parallelElementThreshold ? max(1, min(threads, items)) : 1
+}

@@ -86,7 +86,8 @@ final class LinearRuntime: LayerRuntime, SavesActivations {
                 for row in 0..<n { for j in 0..<outputs { ys[row * outputs + j] = bias.value.storage[j] } }
             }
             sgemm(transposeA: false, transposeB: true, m: n, n: outputs, k: inputs, a: x.storage, lda: inputs,
-                  b: weight.value.storage, ldb: inputs, beta: bias == nil ? 0 : 1, c: ys.baseAddress!, ldc: outputs)
+                  b: weight.value.storage, ldb: inputs, beta: bias == nil ? 0 : 1, c: ys.baseAddress!, ldc: outputs,
+                  threads: context.threads)
         }
         savedInput = x
         outputBuffer = y
@@ -99,7 +100,7 @@ final class LinearRuntime: LayerRuntime, SavesActivations {
         let x = savedInput
         weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
             sgemm(transposeA: true, transposeB: false, m: outputs, n: inputs, k: n, a: dy.storage, lda: outputs,
-                  b: x.storage, ldb: inputs, beta: 1, c: dw.baseAddress!, ldc: inputs)
+                  b: x.storage, ldb: inputs, beta: 1, c: dw.baseAddress!, ldc: inputs, threads: context.threads)
         }
         if let bias {
             bias.gradient.storage.withUnsafeMutableBufferPointer { db in
@@ -113,7 +114,7 @@ final class LinearRuntime: LayerRuntime, SavesActivations {
         var dx = reuse(&gradientBuffer, shape: [n, inputs])
         dx.storage.withUnsafeMutableBufferPointer { dxs in
             sgemm(transposeA: false, transposeB: false, m: n, n: inputs, k: outputs, a: dy.storage, lda: outputs,
-                  b: weight.value.storage, ldb: inputs, beta: 0, c: dxs.baseAddress!, ldc: inputs)
+                  b: weight.value.storage, ldb: inputs, beta: 0, c: dxs.baseAddress!, ldc: inputs, threads: context.threads)
         }
         gradientBuffer = dx
         return dx

@@ -84,10 +84,13 @@ final class PoolingRuntime: StatelessRuntime {
         let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
         var y = reuse(&outputBuffer, shape: [x.batch] + output.dimensions)
         if case .max = mode, argmax.count < planes * outPlane { argmax = [Int32](repeating: -1, count: planes * outPlane) }
+        let (g, mode) = (self.g, self.mode)
+        let chunks = elementwiseChunks(planes * inPlane, threads: context.threads, items: planes)
         x.storage.withUnsafeBufferPointer { xs in
             y.storage.withUnsafeMutableBufferPointer { ys in
                 argmax.withUnsafeMutableBufferPointer { am in
-                    for plane in 0..<planes {
+                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                    for plane in chunkRange(chunk, of: chunks, count: planes) {
                         switch mode {
                         case .max:
                             maxPoolPlane(xs.baseAddress! + plane * inPlane, g, y: ys.baseAddress! + plane * outPlane,
@@ -96,6 +99,7 @@ final class PoolingRuntime: StatelessRuntime {
                             averagePoolPlane(xs.baseAddress! + plane * inPlane, g, countIncludePad: includePad,
                                              y: ys.baseAddress! + plane * outPlane)
                         }
+                    }
                     }
                 }
             }
@@ -109,11 +113,17 @@ final class PoolingRuntime: StatelessRuntime {
         try dy.requireShape(output, path: path)
         let planes = dy.batch * input.dimensions[0]
         let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
-        var dx = reuse(&gradientBuffer, shape: [dy.batch] + input.dimensions, zeroed: true)
+        var dx = reuse(&gradientBuffer, shape: [dy.batch] + input.dimensions)
+        let (g, mode) = (self.g, self.mode)
+        let chunks = elementwiseChunks(planes * inPlane, threads: context.threads, items: planes)
         dy.storage.withUnsafeBufferPointer { dys in
             dx.storage.withUnsafeMutableBufferPointer { dxs in
                 argmax.withUnsafeBufferPointer { am in
-                    for plane in 0..<planes {
+                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
+                    let range = chunkRange(chunk, of: chunks, count: planes)
+                    // Gradients are added onto zeros: each chunk clears its own planes.
+                    (dxs.baseAddress! + range.lowerBound * inPlane).update(repeating: 0, count: range.count * inPlane)
+                    for plane in range {
                         switch mode {
                         case .max:
                             maxPoolPlaneBackward(dys.baseAddress! + plane * outPlane, argmax: am.baseAddress! + plane * outPlane,
@@ -122,6 +132,7 @@ final class PoolingRuntime: StatelessRuntime {
                             averagePoolPlaneBackward(dys.baseAddress! + plane * outPlane, g, countIncludePad: includePad,
                                                      dx: dxs.baseAddress! + plane * inPlane)
                         }
+                    }
                     }
                 }
             }

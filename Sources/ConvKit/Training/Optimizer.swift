@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// Updates parameters from their gradients; state is kept per parameter name.
 public protocol Optimizer: AnyObject {
     /// Learning rate used by the next ``step(_:)``.
@@ -29,20 +31,16 @@ public final class SGD: Optimizer {
         let (lr, mu, wd) = (Float(learningRate), Float(momentum), Float(weightDecay))
         for p in parameters where p.isTrainable {
             let count = p.value.count
-            if mu != 0 && state[p.name] == nil { state[p.name] = [Float](repeating: 0, count: count) }
+            // A missing (or wrongly sized) velocity starts from zero.
+            if mu != 0 && state[p.name]?.count != count { state[p.name] = [Float](repeating: 0, count: count) }
             let nesterov = self.nesterov
             // The velocity is updated in place inside the dictionary (no copy per step).
             func update(_ v: UnsafeMutableBufferPointer<Float>) {
                 p.value.storage.withUnsafeMutableBufferPointer { theta in
                     p.gradient.storage.withUnsafeBufferPointer { grad in
-                        for i in 0..<count {
-                            var g = grad[i] + wd * theta[i]
-                            if mu != 0 {
-                                v[i] = mu * v[i] + g
-                                g = nesterov ? g + mu * v[i] : v[i]
-                            }
-                            theta[i] -= lr * g
-                        }
+                        guard let th = theta.baseAddress, let gr = grad.baseAddress else { return }
+                        sgdStep(theta: th, gradient: gr, velocity: mu != 0 ? v.baseAddress : nil, count: count,
+                                learningRate: lr, momentum: mu, weightDecay: wd, nesterov: nesterov)
                         if let mask = p.mask { for i in 0..<count { theta[i] *= mask[i] } }
                     }
                 }

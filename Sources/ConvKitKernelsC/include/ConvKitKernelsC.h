@@ -1,10 +1,13 @@
-// ConvKitKernelsC: the SGEMM engine behind ConvKitKernels.sgemm.
+// ConvKitKernelsC: the C kernels behind ConvKitKernels — the SGEMM engine, 2 x 2 max pooling,
+// unit-stride im2col/col2im, and the thread pool of parallelFor.
 //
 // Why C (a departure from DESIGN.md's "pure Swift kernels"): SwiftPM compiles Swift for the
 // baseline ISA (x86-64 = SSE2), and Package.swift may not use unsafeFlags, so Swift code cannot
 // use AVX2/FMA. Clang lets one C function opt into an ISA with __attribute__((target(...))),
-// and __builtin_cpu_supports picks it at run time. Only the GEMM lives here; everything else
-// stays Swift. A portable C engine (plain loops, auto-vectorised for SSE2 or NEON) is always
+// and __builtin_cpu_supports picks it at run time. Only kernels that need vector instructions
+// Swift cannot emit live here (plus the pool, which needs C11 atomics on every platform);
+// everything else stays Swift, and every kernel here is tested against a Swift definition.
+// A portable C engine (plain loops, auto-vectorised for SSE2 or NEON) is always
 // compiled and is the only engine on non-x86 machines.
 //
 // Row-major convention, as ConvKitKernels.sgemm: C = alpha * op(A) * op(B) + beta * C with
@@ -48,6 +51,23 @@ void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long
 /// with ConvKitKernels.maxPoolPlane's choices (first maximum in row-major order; NaN wins and
 /// ends its row). Vectorised with AVX2 where available; identical results on every engine.
 void ck_maxpool2x2(const float *x, long width, long oh, long ow, float *y, int32_t *argmax);
+
+/// im2col of one image x (channels x height x width) for stride 1 and no padding (dilation dh, dw):
+/// col ((channels*kh*kw) x (oh*ow)), row (c, i, j) holding x[c, oy + i*dh, ox + j*dw].
+void ck_im2col_unit(const float *x, long channels, long height, long width, long kh, long kw, long dh, long dw,
+                    long oh, long ow, float *col);
+
+/// The adjoint of ck_im2col_unit: adds every element of col onto the input position it came from.
+void ck_col2im_unit(const float *col, long channels, long height, long width, long kh, long kw, long dh, long dw,
+                    long oh, long ow, float *x);
+
+/// A chunk of parallel work: called with the caller's context and the chunk index.
+typedef void (*ck_chunk_fn)(void *context, long chunk);
+
+/// Runs fn(context, chunk) for chunk in 0..<chunks on up to `threads` threads of a persistent
+/// pool (the caller's thread takes part) and returns when all are done. Runs serially when
+/// threads <= 1, or when another region is in progress (nested or concurrent callers).
+void ck_parallel_for(long chunks, long threads, ck_chunk_fn fn, void *context);
 
 #ifdef __cplusplus
 }

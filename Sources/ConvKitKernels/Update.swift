@@ -1,0 +1,88 @@
+// Parameter updates, element-wise with SIMD8 (the optimizer's scalar loop does not vectorise:
+// the compiler cannot rule out that θ, ∇ and v overlap).
+
+/// One SGD step over `count` parameters in PyTorch's velocity form, element by element:
+/// g = ∇ + λ·θ; with momentum (μ ≠ 0, `velocity` non-nil) v = μ·v + g and g = v, or
+/// g + μ·v with Nesterov; then θ = θ − η·g. Each element sees exactly these operations in this
+/// order (no fused multiply-add), so the result equals the scalar loop bit for bit.
+public func sgdStep(theta: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, velocity: UnsafeMutablePointer<Float>?,
+                    count: Int, learningRate: Float, momentum: Float, weightDecay: Float, nesterov: Bool) {
+    let (t, gr) = (UnsafeMutableRawPointer(theta), UnsafeRawPointer(gradient))
+    let (lr, mu, wd) = (SIMD8<Float>(repeating: learningRate), SIMD8<Float>(repeating: momentum), SIMD8<Float>(repeating: weightDecay))
+    var i = 0
+    if let velocity {
+        let v = UnsafeMutableRawPointer(velocity)
+        while i &+ 8 <= count {
+            let offset = i &* 4
+            let th = t.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            var g = gr.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + wd * th
+            let vel = mu * v.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + g
+            v.storeBytes(of: vel, toByteOffset: offset, as: SIMD8<Float>.self)
+            g = nesterov ? g + mu * vel : vel
+            t.storeBytes(of: th - lr * g, toByteOffset: offset, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            var g = gradient[i] + weightDecay * theta[i]
+            velocity[i] = momentum * velocity[i] + g
+            g = nesterov ? g + momentum * velocity[i] : velocity[i]
+            theta[i] -= learningRate * g
+            i &+= 1
+        }
+    } else {
+        while i &+ 8 <= count {
+            let offset = i &* 4
+            let th = t.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+            let g = gr.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + wd * th
+            t.storeBytes(of: th - lr * g, toByteOffset: offset, as: SIMD8<Float>.self)
+            i &+= 8
+        }
+        while i < count {
+            let g = gradient[i] + weightDecay * theta[i]
+            theta[i] -= learningRate * g
+            i &+= 1
+        }
+    }
+}
+
+/// Batch-norm output for one row: x̂ = (x − mean)·invStd and y = γ·x̂ + β, element by element
+/// (the same operations as the scalar loop, in SIMD8).
+public func normalizeAffine(_ x: UnsafePointer<Float>, normalized: UnsafeMutablePointer<Float>, y: UnsafeMutablePointer<Float>, count: Int,
+                            mean: Float, inverseStd: Float, gamma: Float, beta: Float) {
+    let (xs, ns, ys) = (UnsafeRawPointer(x), UnsafeMutableRawPointer(normalized), UnsafeMutableRawPointer(y))
+    let (m, inv, g, b) = (SIMD8<Float>(repeating: mean), SIMD8<Float>(repeating: inverseStd), SIMD8<Float>(repeating: gamma), SIMD8<Float>(repeating: beta))
+    var i = 0
+    while i &+ 8 <= count {
+        let offset = i &* 4
+        let xhat = (xs.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) - m) * inv
+        ns.storeBytes(of: xhat, toByteOffset: offset, as: SIMD8<Float>.self)
+        ys.storeBytes(of: g * xhat + b, toByteOffset: offset, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count {
+        let xhat = (x[i] - mean) * inverseStd
+        normalized[i] = xhat
+        y[i] = gamma * xhat + beta
+        i &+= 1
+    }
+}
+
+/// Batch-norm input gradient for one row (training statistics):
+/// dx = scale·(dy − meanDy − x̂·meanDyXhat), element by element in SIMD8.
+public func normalizeBackward(_ dy: UnsafePointer<Float>, normalized: UnsafePointer<Float>, dx: UnsafeMutablePointer<Float>, count: Int,
+                              scale: Float, meanDy: Float, meanDyXhat: Float) {
+    let (dys, ns, dxs) = (UnsafeRawPointer(dy), UnsafeRawPointer(normalized), UnsafeMutableRawPointer(dx))
+    let (s, md, mdx) = (SIMD8<Float>(repeating: scale), SIMD8<Float>(repeating: meanDy), SIMD8<Float>(repeating: meanDyXhat))
+    var i = 0
+    while i &+ 8 <= count {
+        let offset = i &* 4
+        let d = dys.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        let xhat = ns.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        dxs.storeBytes(of: s * (d - md - xhat * mdx), toByteOffset: offset, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count {
+        dx[i] = scale * (dy[i] - meanDy - normalized[i] * meanDyXhat)
+        i &+= 1
+    }
+}
