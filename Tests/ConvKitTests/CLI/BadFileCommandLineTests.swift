@@ -12,7 +12,35 @@ import Testing
         var testDescription: String { name }
     }
 
-    static func fixture(_ path: String) -> String { Repository.fixture(path) }
+    static func fixture(_ path: String) -> String {
+        path.hasPrefix("cifar10/") ? generatedCIFAR10 + "/" + path.dropFirst("cifar10/".count) : Repository.fixture(path)
+    }
+
+    /// Two tiny bad CIFAR-10 folders, written once per test run (not committed: `.bin` files in
+    /// the repository read as dataset files). Each record is 1 label byte + 3,072 pixel bytes.
+    /// `truncated/`: one-record batches, but data_batch_2.bin has 2 · 3,073 − 73 = 6,073 bytes.
+    /// `label-200/`: valid one-record training batches; test_batch.bin's record 1 has label 200.
+    static let generatedCIFAR10: String = {
+        let root = FileManager.default.temporaryDirectory.appendingPathComponent("convkit-bad-cifar10-\(ProcessInfo.processInfo.processIdentifier)").path
+        func records(_ labels: [UInt8]) -> Data {
+            var bytes: [UInt8] = []
+            for (r, label) in labels.enumerated() {
+                bytes.append(label)
+                bytes += (0..<3_072).map { UInt8(truncatingIfNeeded: $0 &+ r &* 7) }
+            }
+            return Data(bytes)
+        }
+        for folder in ["truncated", "label-200"] {
+            try? FileManager.default.createDirectory(atPath: root + "/" + folder, withIntermediateDirectories: true)
+            for batch in 1...5 {
+                var data = records([UInt8(batch)])
+                if folder == "truncated" && batch == 2 { data = records([2, 3]).prefix(6_073) }
+                FileManager.default.createFile(atPath: "\(root)/\(folder)/data_batch_\(batch).bin", contents: data)
+            }
+            FileManager.default.createFile(atPath: "\(root)/\(folder)/test_batch.bin", contents: records(folder == "label-200" ? [3, 200] : [3]))
+        }
+        return root
+    }()
 
     static let cases: [Case] = [
         Case(name: "truncated CIFAR-10 batch", arguments: ["train", "lenet5", "--dataset", "cifar10", "--data-dir", fixture("cifar10/truncated")],
