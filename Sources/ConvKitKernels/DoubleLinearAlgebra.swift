@@ -159,6 +159,28 @@ public func choleskyUpper(_ a: UnsafeMutablePointer<Double>, n: Int, lda: Int) -
     return nil
 }
 
+/// ``choleskyUpper(_:n:lda:)`` on an array: `a` holds the padded matrix (leading dimension `lda`
+/// ≥ ``paddedOrder(_:)`` of n, at least `lda` rows, row-major); its upper triangle is overwritten with U.
+/// Returns `nil`, or the first row whose pivot was not positive.
+public func choleskyUpper(matrix a: inout [Double], n: Int, lda: Int) -> (row: Int, pivot: Double)? {
+    precondition(lda >= paddedOrder(n) && a.count >= lda * lda, "choleskyUpper: the matrix is smaller than lda × lda")
+    return a.withUnsafeMutableBufferPointer { choleskyUpper($0.baseAddress!, n: n, lda: lda) }
+}
+
+/// Solves UᵀU w = v in place for the n values `v[offset..<offset + n]`: forward substitution with
+/// ``solveUpperTransposed(_:n:lda:_:)``, then back substitution with ``solveUpper(_:n:lda:_:)``.
+/// `u` holds U (upper triangle, leading dimension `lda`, row-major) as ``choleskyUpper(matrix:n:lda:)`` left it.
+public func solveCholesky(_ u: [Double], n: Int, lda: Int, _ v: inout [Double], offset: Int) {
+    precondition(n > 0 && u.count >= (n - 1) * lda + n && offset >= 0 && offset + n <= v.count, "solveCholesky: sizes do not match")
+    u.withUnsafeBufferPointer { u in
+        v.withUnsafeMutableBufferPointer { v in
+            let w = v.baseAddress! + offset
+            solveUpperTransposed(u.baseAddress!, n: n, lda: lda, w)
+            solveUpper(u.baseAddress!, n: n, lda: lda, w)
+        }
+    }
+}
+
 /// Solves Uᵀz = v in place (forward substitution reading the rows of U).
 public func solveUpperTransposed(_ u: UnsafePointer<Double>, n: Int, lda: Int, _ v: UnsafeMutablePointer<Double>) {
     for j in 0..<n {

@@ -1,16 +1,12 @@
+import ConvKitKernels
+
 /// Feature rows for the classical models: `rowCount × featureCount` values, row-major (row n's
 /// feature i is element `n·featureCount + i`). The values keep the type they came in
 /// (pixel bytes stay `UInt8`, so CIFAR-10's 50,000 × 3,072 training set is 150 MB, not 1.2 GB
 /// of Float64); the models convert one row (or one block of rows) at a time to Float64.
 public struct FeatureMatrix: Sendable {
-    /// The values, in their source type.
-    enum Storage: Sendable {
-        case bytes([UInt8])
-        case floats([Float])
-        case doubles([Double])
-    }
-
-    let storage: Storage
+    /// The values, in their source type (the kernels' row-major ``FeatureValues``).
+    let storage: FeatureValues
     /// Number of rows (examples).
     public let rowCount: Int
     /// Number of features per row (D).
@@ -76,36 +72,15 @@ public struct FeatureMatrix: Sendable {
     }
 }
 
-/// A scalar a ``FeatureMatrix`` can hold; the models read it as Float64.
-protocol FeatureElement: Sendable {
-    var featureValue: Double { get }
-}
-
-extension UInt8: FeatureElement {
-    @inline(__always) var featureValue: Double { Double(self) }
-}
-
-extension Float: FeatureElement {
-    @inline(__always) var featureValue: Double { Double(self) }
-}
-
-extension Double: FeatureElement {
-    @inline(__always) var featureValue: Double { self }
-}
-
-/// Runs a generic computation over a matrix's values in their stored type, so that the hot loops
-/// are specialised for `UInt8`, `Float` and `Double` without copying the data.
+/// Runs a computation over a matrix's values in their stored type (the kernels it calls are
+/// specialised for `UInt8`, `Float` and `Double` and read the values without copying them).
 protocol FeatureMatrixVisitor {
     associatedtype Result
-    func visit<E: FeatureElement>(_ values: UnsafeBufferPointer<E>) throws -> Result
+    func visit(_ values: FeatureValues) throws -> Result
 }
 
 extension FeatureMatrix {
     func accept<V: FeatureMatrixVisitor>(_ visitor: V) throws -> V.Result {
-        switch storage {
-        case let .bytes(v): return try v.withUnsafeBufferPointer { try visitor.visit($0) }
-        case let .floats(v): return try v.withUnsafeBufferPointer { try visitor.visit($0) }
-        case let .doubles(v): return try v.withUnsafeBufferPointer { try visitor.visit($0) }
-        }
+        try visitor.visit(storage)
     }
 }

@@ -26,143 +26,31 @@ struct GaussianBatchStatisticsVisitor: FeatureMatrixVisitor {
     /// Rows per block of the full scatter's rank-k update.
     static let scatterBlockRows = 256
 
-    func visit<E: FeatureElement>(_ values: UnsafeBufferPointer<E>) -> GaussianBatchStatistics {
+    func visit(_ values: FeatureValues) -> GaussianBatchStatistics {
         let K = classCount, D = featureCount
         let chunks = rowChunks(count: labels.count)
-        let x = values.baseAddress!
-
         // Pass 1: per-chunk class sums and counts, merged in chunk order.
-        var partialSums = [Double](repeating: 0, count: chunks.count * K * D)
-        var partialCounts = [Int](repeating: 0, count: chunks.count * K)
-        labels.withUnsafeBufferPointer { labels in
-            partialSums.withUnsafeMutableBufferPointer { sums in
-                partialCounts.withUnsafeMutableBufferPointer { counts in
-                    parallelFor(chunks.count) { c in
-                        let chunkSums = sums.baseAddress! + c * K * D
-                        for n in chunks[c] {
-                            let k = labels[n]
-                            counts[c * K + k] += 1
-                            let row = x + n * D, sum = chunkSums + k * D
-                            for i in 0..<D { sum[i] += row[i].featureValue }
-                        }
-                    }
-                }
-            }
-        }
-        var counts = [Int](repeating: 0, count: K)
-        var means = [Double](repeating: 0, count: K * D)
-        for c in 0..<chunks.count {
-            for k in 0..<K { counts[k] += partialCounts[c * K + k] }
-            for j in 0..<(K * D) { means[j] += partialSums[c * K * D + j] }
-        }
-        for k in 0..<K where counts[k] > 0 {
-            let n = Double(counts[k])
-            for i in 0..<D { means[k * D + i] /= n }
-        }
+        let (counts, means) = gaussianClassMeans(values, labels: labels, classCount: K, featureCount: D, chunks: chunks)
 
         let scatter: [Double]
         if !fullScatter {
-            scatter = diagonalScatter(x, means: means, chunks: chunks)
-        } else if E.self == UInt8.self {
-            scatter = byteScatterMatrix(UnsafeRawPointer(x).assumingMemoryBound(to: UInt8.self), means: means, counts: counts)
+            // Pass 2, diagonal: per-chunk Σ (x_ni − m_ki)² for every class and feature, merged in chunk order.
+            scatter = gaussianDiagonalScatter(values, labels: labels, means: means, classCount: K, featureCount: D, chunks: chunks)
+        } else if case let .bytes(bytes) = values {
+            // Pass 2, full, for pixel bytes: W = XᵀX − Σ_k N_k m_k m_kᵀ. XᵀX is summed exactly (integer
+            // products in Float32 blocks of 256 rows, see ``byteGramUpper(_:rowCount:featureCount:)``,
+            // accumulated in Float64, exact up to 2⁵³), so the only rounding is in the class correction,
+            // relative 1e-16 of XᵀX; and the rank-k updates run at twice the Float64 speed.
+            let gram = byteGramUpper(bytes, rowCount: labels.count, featureCount: D)
+            scatter = symmetricUnpadded(gram, classCorrection: (means, counts))
         } else {
-            scatter = fullScatterMatrix(x, means: means)
+            // Pass 2, full: Σ_n (x_n − m_{y_n})(x_n − m_{y_n})ᵀ as a sum of rank-256 updates of rows centred
+            // and converted to Float64 once per block; the lower triangle is mirrored at the end.
+            let centred = gaussianCentredScatterUpper(values, labels: labels, means: means, featureCount: D,
+                                                      blockRows: Self.scatterBlockRows)
+            scatter = symmetricUnpadded(centred, classCorrection: nil)
         }
         return GaussianBatchStatistics(counts: counts, means: means, scatter: scatter)
-    }
-
-    /// Pass 2, diagonal: per-chunk Σ (x_ni − m_ki)² for every class and feature, merged in chunk order.
-    private func diagonalScatter<E: FeatureElement>(_ x: UnsafePointer<E>, means: [Double], chunks: [Range<Int>]) -> [Double] {
-        let K = classCount, D = featureCount
-        var partial = [Double](repeating: 0, count: chunks.count * K * D)
-        labels.withUnsafeBufferPointer { labels in
-            means.withUnsafeBufferPointer { means in
-                partial.withUnsafeMutableBufferPointer { partial in
-                    parallelFor(chunks.count) { c in
-                        let chunk = partial.baseAddress! + c * K * D
-                        for n in chunks[c] {
-                            let k = labels[n]
-                            let row = x + n * D, mean = means.baseAddress! + k * D, sum = chunk + k * D
-                            for i in 0..<D {
-                                let d = row[i].featureValue - mean[i]
-                                sum[i] += d * d
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        var scatter = [Double](repeating: 0, count: K * D)
-        for c in 0..<chunks.count {
-            for j in 0..<(K * D) { scatter[j] += partial[c * K * D + j] }
-        }
-        return scatter
-    }
-
-    /// Pass 2, full: Σ_n (x_n − m_{y_n})(x_n − m_{y_n})ᵀ as a sum of rank-256 updates. Each block of
-    /// rows is centred and converted to Float64 once, into packed panels, then multiplied into the
-    /// upper triangle of the (padded) result; the lower triangle is mirrored at the end.
-    private func fullScatterMatrix<E: FeatureElement>(_ x: UnsafePointer<E>, means: [Double]) -> [Double] {
-        let D = featureCount, Dp = paddedOrder(D), panelCount = Dp / panelWidth
-        let blockRows = Self.scatterBlockRows
-        var padded = [Double](repeating: 0, count: Dp * Dp)
-        var packed = [Double](repeating: 0, count: blockRows * Dp)
-        labels.withUnsafeBufferPointer { labels in
-            means.withUnsafeBufferPointer { means in
-                padded.withUnsafeMutableBufferPointer { c in
-                    packed.withUnsafeMutableBufferPointer { packed in
-                        for start in stride(from: 0, to: labels.count, by: blockRows) {
-                            let depth = min(blockRows, labels.count - start)
-                            parallelFor(panelCount) { p in
-                                let panel = packed.baseAddress! + p * depth * panelWidth
-                                let width = min(panelWidth, D - p * panelWidth)
-                                for d in 0..<depth {
-                                    let n = start + d
-                                    let row = x + n * D + p * panelWidth
-                                    let mean = means.baseAddress! + labels[n] * D + p * panelWidth
-                                    let target = panel + d * panelWidth
-                                    for l in 0..<width { target[l] = row[l].featureValue - mean[l] }
-                                    for l in width..<panelWidth { target[l] = 0 }
-                                }
-                            }
-                            symmetricRankUpdate(c.baseAddress!, ldc: Dp, panels: packed.baseAddress!, panelCount: panelCount,
-                                                depth: depth, sign: 1)
-                        }
-                    }
-                }
-            }
-        }
-        return symmetricUnpadded(padded, classCorrection: nil)
-    }
-
-    /// Pass 2, full, for pixel bytes: W = XᵀX − Σ_k N_k m_k m_kᵀ. XᵀX is summed exactly (integer
-    /// products in Float32 blocks of 256 rows, see ``symmetricRankUpdateOfBytes(_:ldc:panels:panelCount:depth:)``,
-    /// accumulated in Float64, exact up to 2⁵³), so the only rounding is in the class correction,
-    /// relative 1e-16 of XᵀX; and the rank-k updates run at twice the Float64 speed.
-    private func byteScatterMatrix(_ x: UnsafePointer<UInt8>, means: [Double], counts: [Int]) -> [Double] {
-        let D = featureCount, Dp = paddedOrder(D), panelCount = Dp / panelWidth
-        let blockRows = exactByteBlockRows
-        var padded = [Double](repeating: 0, count: Dp * Dp)
-        var packed = [Float](repeating: 0, count: blockRows * Dp)
-        padded.withUnsafeMutableBufferPointer { c in
-            packed.withUnsafeMutableBufferPointer { packed in
-                for start in stride(from: 0, to: labels.count, by: blockRows) {
-                    let depth = min(blockRows, labels.count - start)
-                    parallelFor(panelCount) { p in
-                        let panel = packed.baseAddress! + p * depth * panelWidth
-                        let width = min(panelWidth, D - p * panelWidth)
-                        for d in 0..<depth {
-                            let row = x + (start + d) * D + p * panelWidth
-                            let target = panel + d * panelWidth
-                            for l in 0..<width { target[l] = Float(row[l]) }
-                            for l in width..<panelWidth { target[l] = 0 }
-                        }
-                    }
-                    symmetricRankUpdateOfBytes(c.baseAddress!, ldc: Dp, panels: packed.baseAddress!, panelCount: panelCount, depth: depth)
-                }
-            }
-        }
-        return symmetricUnpadded(padded, classCorrection: (means, counts))
     }
 
     /// The `D × D` symmetric matrix from the upper triangle of a padded one, minus

@@ -215,7 +215,7 @@ struct GaussianDiscriminant: Sendable {
             let lda = paddedOrder(D)
             var u = [Double](repeating: 0, count: lda * lda)
             for i in 0..<D { for j in i..<D { u[i * lda + j] = matrix[i][j] } }
-            let failure = u.withUnsafeMutableBufferPointer { choleskyUpper($0.baseAddress!, n: D, lda: lda) }
+            let failure = choleskyUpper(matrix: &u, n: D, lda: lda)
             if let failure {
                 throw ConvKitError.invalidArgument(name: "Gaussian model", reason: "the covariance matrix is not positive definite (Cholesky pivot \(failure.pivot) at feature '\(featureNames[failure.row])'); features are linearly dependent — increase the variance smoothing")
             }
@@ -223,18 +223,13 @@ struct GaussianDiscriminant: Sendable {
             for i in 0..<D { logDet += Foundation.log(u[i * lda + i]) }
             let halfLogDet = 0.5 * Double(D) * log2pi + logDet
             var w = [Double](repeating: 0, count: K * D), b = [Double](repeating: 0, count: K)
-            u.withUnsafeBufferPointer { u in
-                w.withUnsafeMutableBufferPointer { w in
-                    for k in 0..<K {
-                        let wk = w.baseAddress! + k * D
-                        for i in 0..<D { wk[i] = means[k][i] }
-                        solveUpperTransposed(u.baseAddress!, n: D, lda: lda, wk)
-                        solveUpper(u.baseAddress!, n: D, lda: lda, wk)
-                        var muW = 0.0
-                        for i in 0..<D { muW += means[k][i] * wk[i] }
-                        b[k] = logPriors[k] - 0.5 * muW - halfLogDet
-                    }
-                }
+            for k in 0..<K {
+                // w_k = Σ⁻¹μ_k: Uᵀz = μ_k, then Uw_k = z, in place in row k of w.
+                for i in 0..<D { w[k * D + i] = means[k][i] }
+                solveCholesky(u, n: D, lda: lda, &w, offset: k * D)
+                var muW = 0.0
+                for i in 0..<D { muW += means[k][i] * w[k * D + i] }
+                b[k] = logPriors[k] - 0.5 * muW - halfLogDet
             }
             weights = w
             biases = b
