@@ -17,13 +17,12 @@ let package = Package(
         // C kernels compiled per function for AVX2/FMA with run-time dispatch (SGEMM, 2×2 max pool,
         // unit-stride im2col/col2im) and the thread pool; see include/ConvKitKernelsC.h.
         .target(name: "ConvKitKernelsC"),
-        .target(name: "ConvKitKernels", dependencies: ["ConvKitKernelsC"]),
+        .target(name: "ConvKitKernels", dependencies: ["ConvKitKernelsC", "CZlib"]),
         .systemLibrary(name: "CZlib", path: "Sources/CZlib"),
         .target(
             name: "ConvKit",
             dependencies: [
                 "ConvKitKernels",
-                "CZlib",
                 .product(name: "Yams", package: "Yams"),
                 .product(name: "Crypto", package: "swift-crypto"),
                 .product(name: "CSV", package: "CSV.swift"),

@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// Random training-time augmentations, applied per image by ``BatchLoader`` as torchvision's
 /// `RandomCrop(size, padding: 4)` then `RandomHorizontalFlip(p: 0.5)` would be.
 ///
@@ -24,36 +26,17 @@ public struct Augmentation: OptionSet, Sendable, Hashable {
     /// Zero pixels added on each side before the random crop.
     public static let cropPadding = 4
 
-    /// Converts one `C×H×W` byte image through `table` (`table[c·256 + x]`) into `out`,
-    /// drawing this image's crop offsets and flip from `random`.
-    func apply(_ image: UnsafePointer<UInt8>, channels: Int, height: Int, width: Int,
-               table: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>, random: inout RandomGenerator) {
+    /// Converts the `C×H×W` byte image at `pixels[offset...]` through `table` (`table[c·256 + x]`)
+    /// into `out[outputOffset...]`, drawing this image's crop offsets and flip from `random`.
+    func apply(_ pixels: [UInt8], offset: Int, channels: Int, height: Int, width: Int,
+               table: [Float], into out: inout [Float], outputOffset: Int, random: inout RandomGenerator) {
         var shiftY = 0, shiftX = 0, flip = false
         if contains(.randomCrop) {
             shiftY = random.nextInt(below: 2 * Self.cropPadding + 1) - Self.cropPadding
             shiftX = random.nextInt(below: 2 * Self.cropPadding + 1) - Self.cropPadding
         }
         if contains(.horizontalFlip) { flip = random.next() >> 63 == 1 }
-
-        let plane = height &* width
-        for c in 0..<channels {
-            let lut = table + c &* 256
-            let padValue = lut[0]
-            let source = image + c &* plane
-            let target = out + c &* plane
-            for y in 0..<height {
-                let sy = y &+ shiftY
-                let row = target + y &* width
-                guard sy >= 0, sy < height else {
-                    row.update(repeating: padValue, count: width)
-                    continue
-                }
-                let sourceRow = source + sy &* width
-                for x in 0..<width {
-                    let sx = (flip ? width &- 1 &- x : x) &+ shiftX
-                    row[x] = sx >= 0 && sx < width ? lut[Int(sourceRow[sx])] : padValue
-                }
-            }
-        }
+        shiftedBytesThroughTable(pixels, offset: offset, channels: channels, height: height, width: width,
+                                 shiftY: shiftY, shiftX: shiftX, flip: flip, table: table, into: &out, outputOffset: outputOffset)
     }
 }

@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// Cuts an ``ImageDataset`` into batches of normalized (and optionally augmented) float images.
 ///
 /// An epoch visits every image once: call ``startEpoch(random:)`` (which reshuffles when
@@ -66,37 +68,14 @@ public struct BatchLoader: Sendable {
         labels.removeAll(keepingCapacity: true)
         for k in first..<(first + b) { labels.append(Int(dataset.labels[order[k]])) }
 
-        let augmentation = self.augmentation
-        dataset.images.withUnsafeBufferPointer { pixels in
-            table.withUnsafeBufferPointer { lut in
-                order.withUnsafeBufferPointer { order in
-                    images.storage.withUnsafeMutableBufferPointer { out in
-                        guard let source = pixels.baseAddress, let target = out.baseAddress, let lut = lut.baseAddress else { return }
-                        for k in 0..<b {
-                            let image = source + order[first &+ k] &* size
-                            let destination = target + k &* size
-                            if augmentation.isEmpty {
-                                Self.convert(image, count: size, channels: channels, table: lut, into: destination)
-                            } else {
-                                augmentation.apply(image, channels: channels, height: height, width: width,
-                                                   table: lut, into: destination, random: &random)
-                            }
-                        }
-                    }
-                }
+        if augmentation.isEmpty {
+            gatherBytesThroughTable(dataset.images, imageSize: size, channels: channels, order: order, first: first,
+                                    count: b, table: table, into: &images.storage)
+        } else {
+            for k in 0..<b {
+                augmentation.apply(dataset.images, offset: order[first + k] * size, channels: channels, height: height,
+                                   width: width, table: table, into: &images.storage, outputOffset: k * size, random: &random)
             }
-        }
-    }
-
-    /// Straight conversion of one image through the per-channel table.
-    @inline(__always)
-    private static func convert(_ image: UnsafePointer<UInt8>, count: Int, channels: Int,
-                                table: UnsafePointer<Float>, into out: UnsafeMutablePointer<Float>) {
-        let plane = count / channels
-        for c in 0..<channels {
-            let lut = table + c &* 256
-            let source = image + c &* plane, target = out + c &* plane
-            for p in 0..<plane { target[p] = lut[Int(source[p])] }
         }
     }
 }

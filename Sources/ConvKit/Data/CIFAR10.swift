@@ -1,3 +1,4 @@
+import ConvKitKernels
 import Foundation
 
 /// Reader for the binary version of CIFAR-10 (Krizhevsky, 2009): the folder
@@ -56,13 +57,8 @@ public enum CIFAR10 {
         var fileBytes = [UInt8](repeating: 0, count: (recordCounts.max() ?? 0) * recordSize)
         var first = 0
         for (path, records) in zip(paths, recordCounts) {
-            try fileBytes.withUnsafeMutableBytes { buffer in
-                try DataFile.read(path, into: UnsafeMutableRawBufferPointer(rebasing: buffer[0..<(records * recordSize)]))
-            }
-            try fileBytes.withUnsafeBufferPointer { source in
-                try decode(UnsafeBufferPointer(rebasing: source[0..<(records * recordSize)]), path: path,
-                           images: &images, labels: &labels, first: first)
-            }
+            try DataFile.read(path, into: &fileBytes, count: records * recordSize)
+            try decode(fileBytes, records: records, path: path, images: &images, labels: &labels, first: first)
             first += records
         }
         return try ImageDataset(name: "cifar10 \(split)", images: images, labels: labels,
@@ -75,7 +71,7 @@ public enum CIFAR10 {
         let count = try records(inFileOf: bytes.count, path: path)
         var images = [UInt8](repeating: 0, count: count * (recordSize - 1))
         var labels = [UInt8](repeating: 0, count: count)
-        try bytes.withUnsafeBufferPointer { try decode($0, path: path, images: &images, labels: &labels, first: 0) }
+        try decode(bytes, records: count, path: path, images: &images, labels: &labels, first: 0)
         return (images, labels)
     }
 
@@ -92,23 +88,12 @@ public enum CIFAR10 {
         return size / recordSize
     }
 
-    /// Copies the records of `source` (a whole number of them) to `images`/`labels` from index
-    /// `first` on, checking every label.
-    private static func decode(_ source: UnsafeBufferPointer<UInt8>, path: String, images: inout [UInt8], labels: inout [UInt8], first: Int) throws {
-        let pixelsPerImage = recordSize - 1
-        try images.withUnsafeMutableBufferPointer { pixels in
-            try labels.withUnsafeMutableBufferPointer { labelOut in
-                guard let src = source.baseAddress, let dst = pixels.baseAddress else { return }
-                for r in 0..<(source.count / recordSize) {
-                    let record = src + r &* recordSize
-                    let label = record[0]
-                    guard label <= 9 else {
-                        throw ConvKitError.fileError(file: path, reason: "record \(r) (byte offset \((r * recordSize).grouped)): label \(label) is not a CIFAR-10 class (0…9)")
-                    }
-                    labelOut[first &+ r] = label
-                    (dst + (first &+ r) &* pixelsPerImage).update(from: record + 1, count: pixelsPerImage)
-                }
-            }
+    /// Copies the first `records` records of `source` to `images`/`labels` from index `first` on,
+    /// checking every label.
+    private static func decode(_ source: [UInt8], records: Int, path: String, images: inout [UInt8], labels: inout [UInt8], first: Int) throws {
+        if let r = splitLabelledRecords(source, recordCount: records, recordSize: recordSize, maximumLabel: 9,
+                                        images: &images, labels: &labels, first: first) {
+            throw ConvKitError.fileError(file: path, reason: "record \(r) (byte offset \((r * recordSize).grouped)): label \(source[r * recordSize]) is not a CIFAR-10 class (0…9)")
         }
     }
 

@@ -1,3 +1,4 @@
+import ConvKitKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -9,7 +10,7 @@ import Darwin
 /// Whole-file binary reads for the dataset readers, with errors that name the file.
 ///
 /// Readers first ask for ``size(of:)`` to validate a file's length against its format before
-/// allocating anything, then read it with ``read(_:into:)`` straight into their own buffers.
+/// allocating anything, then read it with ``read(_:into:count:)`` straight into their own buffers.
 enum DataFile {
     /// True when `path` names an existing regular file (or a link to one).
     static func isFile(_ path: String) -> Bool {
@@ -35,23 +36,19 @@ enum DataFile {
         return Int(info.st_size)
     }
 
-    /// Reads exactly `buffer.count` bytes from the start of the file into `buffer`.
-    static func read(_ path: String, into buffer: UnsafeMutableRawBufferPointer) throws {
+    /// Reads exactly `count` bytes from the start of the file into `buffer[0..<count]`
+    /// (`count` ≤ `buffer.count`; the rest of the buffer is left as it is).
+    static func read(_ path: String, into buffer: inout [UInt8], count: Int) throws {
         let fd = open(path, O_RDONLY)
         guard fd >= 0 else { throw ConvKitError.fileError(file: path, reason: "cannot open: \(errorText())") }
         defer { close(fd) }
-        var done = 0
-        while done < buffer.count {
-            guard let base = buffer.baseAddress else { break }
-            let n = posixRead(fd, base + done, buffer.count - done)
-            if n < 0 {
-                if errno == EINTR { continue }
-                throw ConvKitError.fileError(file: path, reason: "read failed after \(done) bytes: \(errorText())")
-            }
-            if n == 0 {
-                throw ConvKitError.fileError(file: path, reason: "file ended after \(done) of \(buffer.count) bytes (was it changed while reading?)")
-            }
-            done += n
+        switch readFully(descriptor: fd, into: &buffer, count: count) {
+        case .complete:
+            return
+        case let .failed(done, code):
+            throw ConvKitError.fileError(file: path, reason: "read failed after \(done) bytes: \(errorText(code))")
+        case let .ended(done, _):
+            throw ConvKitError.fileError(file: path, reason: "file ended after \(done) of \(count) bytes (was it changed while reading?)")
         }
     }
 
@@ -62,14 +59,9 @@ enum DataFile {
             throw ConvKitError.fileError(file: path, reason: "\(size.grouped) bytes is larger than the \(limit.grouped)-byte limit for this file")
         }
         var bytes = [UInt8](repeating: 0, count: size)
-        try bytes.withUnsafeMutableBytes { try read(path, into: $0) }
+        try read(path, into: &bytes, count: size)
         return bytes
     }
 
-    private static func errorText() -> String { String(cString: strerror(errno)) }
-}
-
-/// `read(2)`, named apart from `DataFile.read(_:into:)`.
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(fd, buffer, count)
+    private static func errorText(_ code: Int32 = errno) -> String { String(cString: strerror(code)) }
 }

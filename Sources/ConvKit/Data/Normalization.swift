@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// How pixel bytes `x` (0…255) become network inputs, per channel `c`. Each case first scales to
 /// `x/255` in Float32, then subtracts and divides in Float32 — the arithmetic of torchvision's
 /// `ToTensor()` followed by `Normalize(mean, std)`, so inputs match PyTorch's bit for bit.
@@ -16,19 +18,7 @@ public enum Normalization: Sendable, Equatable {
     public static func datasetStatistics(of dataset: ImageDataset) -> Normalization {
         let channels = dataset.imageShape.dimensions.first ?? 1
         let plane = channels > 0 ? dataset.imageSize / channels : 0
-        var histogram = [Int](repeating: 0, count: channels * 256)
-        dataset.images.withUnsafeBufferPointer { pixels in
-            histogram.withUnsafeMutableBufferPointer { counts in
-                var offset = 0
-                for _ in 0..<dataset.count {
-                    for c in 0..<channels {
-                        let bins = c &* 256
-                        for p in offset..<(offset &+ plane) { counts[bins &+ Int(pixels[p])] &+= 1 }
-                        offset &+= plane
-                    }
-                }
-            }
-        }
+        let histogram = byteHistogram(dataset.images, imageCount: dataset.count, channels: channels, plane: plane)
         var mean: [Float] = [], std: [Float] = []
         for c in 0..<channels {
             let bins = histogram[(c * 256)..<((c + 1) * 256)]

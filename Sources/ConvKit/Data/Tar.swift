@@ -1,3 +1,4 @@
+import ConvKitKernels
 #if canImport(Glibc)
 import Glibc
 #elseif canImport(Musl)
@@ -100,7 +101,7 @@ enum Tar {
                 path += "/" + part
                 let isLast = index == parts.count - 1
                 if isLast && entry.kind == .file {
-                    try write(archive[entry.contents], to: path, source: source)
+                    try write(archive, range: entry.contents, to: path, source: source)
                 } else {
                     try makeDirectory(path, source: source)
                 }
@@ -134,26 +135,18 @@ enum Tar {
         }
     }
 
-    private static func write(_ contents: ArraySlice<UInt8>, to path: String, source: String) throws {
+    /// Writes `archive[range]` to a new file at `path` (never over an existing file or through a link).
+    private static func write(_ archive: [UInt8], range: Range<Int>, to path: String, source: String) throws {
         let fd = open(path, O_WRONLY | O_CREAT | O_EXCL | O_NOFOLLOW, 0o644)
         guard fd >= 0 else {
             throw ConvKitError.fileError(file: source, reason: "cannot create \(path): \(String(cString: strerror(errno))) (duplicate member?)")
         }
         defer { close(fd) }
-        try contents.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var done = 0
-            while done < buffer.count {
-                let n = systemWrite(fd, base + done, buffer.count - done)
-                if n < 0 && errno == EINTR { continue }
-                guard n > 0 else {
-                    throw ConvKitError.fileError(file: source, reason: "writing \(path) failed: \(String(cString: strerror(errno)))")
-                }
-                done += n
-            }
+        switch writeFully(descriptor: fd, archive, range: range) {
+        case .complete:
+            return
+        case let .failed(_, code), let .ended(_, code):
+            throw ConvKitError.fileError(file: source, reason: "writing \(path) failed: \(String(cString: strerror(code)))")
         }
     }
 }
-
-/// `write(2)`, named apart from `Tar.write`.
-private func systemWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int { write(fd, buffer, count) }

@@ -1,3 +1,4 @@
+import ConvKitKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -69,17 +70,11 @@ public enum AtomicFile {
     }
 
     private static func writeAll(_ fd: Int32, _ bytes: [UInt8], target: String) throws {
-        try bytes.withUnsafeBytes { buffer in
-            guard let base = buffer.baseAddress else { return }
-            var offset = 0
-            while offset < buffer.count {
-                let written = posixWrite(fd, base + offset, buffer.count - offset)
-                if written < 0 {
-                    if errno == EINTR { continue }
-                    throw failure(target, "cannot write temporary file", errno)
-                }
-                offset += written
-            }
+        switch writeFully(descriptor: fd, bytes, range: 0..<bytes.count) {
+        case .complete:
+            return
+        case let .failed(_, code), let .ended(_, code):
+            throw failure(target, "cannot write temporary file", code)
         }
     }
 
@@ -96,11 +91,6 @@ public enum AtomicFile {
     static func failure(_ path: String, _ step: String, _ code: Int32) -> ConvKitError {
         .fileError(file: path, reason: "\(step): \(systemErrorDescription(code))")
     }
-}
-
-/// `write(2)`, named apart from `AtomicFile.write(_:to:)`, which shadows it inside the enum.
-private func posixWrite(_ fd: Int32, _ buffer: UnsafeRawPointer, _ count: Int) -> Int {
-    write(fd, buffer, count)
 }
 
 /// The C library's description of an `errno` value, e.g. "No such file or directory".

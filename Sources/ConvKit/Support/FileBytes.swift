@@ -1,3 +1,4 @@
+import ConvKitKernels
 import Foundation
 #if canImport(Glibc)
 import Glibc
@@ -25,21 +26,14 @@ public enum FileBytes {
         bytes.reserveCapacity(max(0, Int(info.st_size)))
         var chunk = [UInt8](repeating: 0, count: 1 << 20)
         while true {
-            let count = chunk.withUnsafeMutableBytes { buffer in
-                guard let base = buffer.baseAddress else { return 0 }
-                return posixRead(fd, base, buffer.count)
+            switch readAvailable(descriptor: fd, into: &chunk) {
+            case let .failed(code):
+                throw AtomicFile.failure(path, "cannot read", code)
+            case .read(count: 0):
+                return bytes
+            case let .read(count):
+                bytes.append(contentsOf: chunk[0..<count])
             }
-            if count < 0 {
-                if errno == EINTR { continue }
-                throw AtomicFile.failure(path, "cannot read", errno)
-            }
-            if count == 0 { return bytes }
-            bytes.append(contentsOf: chunk[0..<count])
         }
     }
-}
-
-/// `read(2)`, named apart from `FileBytes.read(_:)`, which shadows it inside the enum.
-private func posixRead(_ fd: Int32, _ buffer: UnsafeMutableRawPointer, _ count: Int) -> Int {
-    read(fd, buffer, count)
 }

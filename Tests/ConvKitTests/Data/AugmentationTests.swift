@@ -7,14 +7,8 @@ import Testing
                  random: inout RandomGenerator) throws -> [Int] {
         let table = try Normalization.unit.lookupTable(channels: shape.c)
         var out = [Float](repeating: -7, count: image.count)
-        image.withUnsafeBufferPointer { src in
-            table.withUnsafeBufferPointer { lut in
-                out.withUnsafeMutableBufferPointer { dst in
-                    augmentation.apply(src.baseAddress!, channels: shape.c, height: shape.h, width: shape.w,
-                                       table: lut.baseAddress!, into: dst.baseAddress!, random: &random)
-                }
-            }
-        }
+        augmentation.apply(image, offset: 0, channels: shape.c, height: shape.h, width: shape.w,
+                           table: table, into: &out, outputOffset: 0, random: &random)
         return out.map { Int(($0 * 255).rounded()) }
     }
 
