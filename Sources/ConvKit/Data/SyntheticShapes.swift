@@ -46,21 +46,16 @@ public enum SyntheticShapes {
         let plane = side * side
         var images = [UInt8](repeating: 0, count: count * 3 * plane)
         var masks = [Bool](repeating: false, count: keepMasks ? count * plane : plane)
-        images.withUnsafeMutableBufferPointer { pixels in
-            masks.withUnsafeMutableBufferPointer { allMasks in
-                guard let base = pixels.baseAddress, let maskBase = allMasks.baseAddress else { return }
-                for i in 0..<count {
-                    let mask = UnsafeMutableBufferPointer(start: maskBase + (keepMasks ? i &* plane : 0), count: plane)
-                    draw(Int(labels[i]), into: base + i &* 3 &* plane, mask: mask, random: &random)
-                }
-            }
+        for i in 0..<count {
+            draw(Int(labels[i]), into: &images, at: i * 3 * plane, mask: &masks, at: keepMasks ? i * plane : 0, random: &random)
         }
         let dataset = try ImageDataset(name: "shapes", images: images, labels: labels, imageShape: imageShape, classNames: classNames)
         return (dataset, keepMasks ? masks : [])
     }
 
-    /// Draws one image of class `label` into `out` (3 planes of 32×32 bytes).
-    private static func draw(_ label: Int, into out: UnsafeMutablePointer<UInt8>, mask: UnsafeMutableBufferPointer<Bool>,
+    /// Draws one image of class `label` into `out[offset...]` (3 planes of 32×32 bytes), its shape
+    /// mask into `mask[maskOffset ..< maskOffset + 32·32]`.
+    private static func draw(_ label: Int, into out: inout [UInt8], at offset: Int, mask: inout [Bool], at maskOffset: Int,
                              random: inout RandomGenerator) {
         var b0 = 0, b1 = 0, b2 = 0, f0 = 0, f1 = 0, f2 = 0
         repeat {
@@ -70,29 +65,30 @@ public enum SyntheticShapes {
         let r = random.uniform(6, 11)
         let cx = random.uniform(r, Float(side) - r)
         let cy = random.uniform(r, Float(side) - r)
-        drawMask(label, r: r, cx: cx, cy: cy, into: mask)
+        drawMask(label, r: r, cx: cx, cy: cy, into: &mask, at: maskOffset)
 
         let plane = side * side
         for p in 0..<plane {
             let bits = random.next()
-            let inside = mask[p]
-            out[p] = noisy(inside ? f0 : b0, bits)
-            out[plane &+ p] = noisy(inside ? f1 : b1, bits >> 16)
-            out[2 &* plane &+ p] = noisy(inside ? f2 : b2, bits >> 32)
+            let inside = mask[maskOffset + p]
+            out[offset + p] = noisy(inside ? f0 : b0, bits)
+            out[offset + plane + p] = noisy(inside ? f1 : b1, bits >> 16)
+            out[offset + 2 * plane + p] = noisy(inside ? f2 : b2, bits >> 32)
         }
     }
 
     /// How much brighter the shape colour is than the background, summed over the channels.
     static let minimumContrast = 250
 
-    /// Sets `mask` (32×32, row-major) to the pixels whose centres lie inside the shape of class
-    /// `label` with half-extent `r` centred at (`cx`, `cy`) in pixel units (pixel x spans x…x+1).
-    static func drawMask(_ label: Int, r: Float, cx: Float, cy: Float, into mask: UnsafeMutableBufferPointer<Bool>) {
-        for p in mask.indices { mask[p] = false }
+    /// Sets `mask[offset ..< offset + 32·32]` (32×32, row-major) to the pixels whose centres lie inside
+    /// the shape of class `label` with half-extent `r` centred at (`cx`, `cy`) in pixel units (pixel x
+    /// spans x…x+1).
+    static func drawMask(_ label: Int, r: Float, cx: Float, cy: Float, into mask: inout [Bool], at offset: Int = 0) {
+        for p in offset..<(offset + side * side) { mask[p] = false }
         for y in max(0, Int(cy - r) - 1)...min(side - 1, Int(cy + r) + 1) {
             for x in max(0, Int(cx - r) - 1)...min(side - 1, Int(cx + r) + 1) {
                 let dx = Float(x) + 0.5 - cx, dy = Float(y) + 0.5 - cy
-                mask[y &* side &+ x] = contains(label, dx: dx, dy: dy, r: r)
+                mask[offset + y * side + x] = contains(label, dx: dx, dy: dy, r: r)
             }
         }
     }

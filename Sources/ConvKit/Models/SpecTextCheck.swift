@@ -31,12 +31,11 @@ enum SpecTextCheck {
     /// Throws ``ConvKitError/specError(file:line:column:reason:)`` at the first place where the
     /// nesting estimate exceeds ``maximumNesting`` or an anchor appears.
     static func check(_ text: String, file: String) throws {
-        var text = text
-        try text.withUTF8 { try check(bytes: $0, file: file) }
+        try check(bytes: Array(text.utf8), file: file)
     }
 
     /// The check over UTF-8 bytes. A depth of −1 marks a state no reading of the quotes reaches.
-    static func check(bytes: UnsafeBufferPointer<UInt8>, file: String) throws {
+    static func check(bytes: [UInt8], file: String) throws {
         let newline: UInt8 = 0x0A, space: UInt8 = 0x20, tab: UInt8 = 0x09, carriageReturn: UInt8 = 0x0D
         let quote: UInt8 = 0x27, doubleQuote: UInt8 = 0x22, backslash: UInt8 = 0x5C, hash: UInt8 = 0x23, ampersand: UInt8 = 0x26
         let openBracket: UInt8 = 0x5B, closeBracket: UInt8 = 0x5D, openBrace: UInt8 = 0x7B, closeBrace: UInt8 = 0x7D, comma: UInt8 = 0x2C

@@ -46,7 +46,7 @@ import Testing
     /// The mask of class `label` with r = 8 centred at (16, 16), as rows of "#" and ".".
     func mask(_ label: Int) -> [String] {
         var mask = [Bool](repeating: true, count: 1_024)
-        mask.withUnsafeMutableBufferPointer { SyntheticShapes.drawMask(label, r: 8, cx: 16, cy: 16, into: $0) }
+        SyntheticShapes.drawMask(label, r: 8, cx: 16, cy: 16, into: &mask)
         return (0..<32).map { y in String((0..<32).map { mask[y * 32 + $0] ? "#" : "." }) }
     }
 
