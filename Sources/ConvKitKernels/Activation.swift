@@ -1,3 +1,5 @@
+import Foundation
+
 // Element-wise activations written with SIMD8 selects: the scalar `x > 0 ? x : 0` loop compiles
 // to a data-dependent branch per element (mispredicted half the time on activations).
 
@@ -32,5 +34,90 @@ public func reluBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, 
     while i < count {
         dx[i] = y[i] > 0 ? dy[i] : 0
         i &+= 1
+    }
+}
+
+/// y[i] = 1/(1 + e^(−x[i])) for x ≥ 0, else e^x/(1 + e^x) (split by sign so that exp never
+/// overflows), with Foundation's Float `exp`. `x` and `y` may be the same buffer.
+public func sigmoidForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count {
+        let v = x[i]
+        if v >= 0 { y[i] = 1 / (1 + Foundation.exp(-v)) } else { let e = Foundation.exp(v); y[i] = e / (1 + e) }
+    }
+}
+
+/// dx[i] = dy[i]·y[i]·(1 − y[i]) (left to right), the sigmoid gradient in terms of its output `y`.
+/// `dx` may be the same buffer as `dy`.
+public func sigmoidBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { dx[i] = dy[i] * y[i] * (1 - y[i]) }
+}
+
+/// y[i] = tanh(x[i]) with Foundation's Float `tanh`. `x` and `y` may be the same buffer.
+public func tanhForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { y[i] = Foundation.tanh(x[i]) }
+}
+
+/// dx[i] = dy[i]·(1 − y[i]·y[i]), the tanh gradient in terms of its output `y`.
+/// `dx` may be the same buffer as `dy`.
+public func tanhBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int) {
+    for i in 0..<count { dx[i] = dy[i] * (1 - y[i] * y[i]) }
+}
+
+/// The element-wise activations with a batch entry point.
+public enum ActivationKernel: String, Sendable, CaseIterable {
+    /// ``reluForward(_:_:count:)`` / ``reluBackward(_:_:_:count:)``.
+    case relu
+    /// ``sigmoidForward(_:_:count:)`` / ``sigmoidBackward(_:_:_:count:)``.
+    case sigmoid
+    /// ``tanhForward(_:_:count:)`` / ``tanhBackward(_:_:_:count:)``.
+    case tanh
+}
+
+/// y = f(x) element-wise over any layout (`x.count` elements; `y` at least as long, overwritten).
+/// The elements are split into `chunks` contiguous ranges run by parallelFor; the result does not
+/// depend on the split. `x` and `y` must be different arrays.
+public func activationForward(_ activation: ActivationKernel, _ x: [Float], y: inout [Float], chunks: Int, threads: Int) {
+    let count = x.count
+    precondition(y.count >= count, "activationForward: buffer sizes")
+    guard count > 0 else { return }
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            let (xp, yp) = (xs.baseAddress!, ys.baseAddress!)
+            parallelFor(chunks: chunks, threads: threads) { chunk in
+                let r = chunkRange(chunk, of: chunks, count: count)
+                let (from, to) = (xp + r.lowerBound, yp + r.lowerBound)
+                switch activation {
+                case .relu: reluForward(from, to, count: r.count)
+                case .sigmoid: sigmoidForward(from, to, count: r.count)
+                case .tanh: tanhForward(from, to, count: r.count)
+                }
+            }
+        }
+    }
+}
+
+/// dx = dy·f′, with f′ written in terms of the forward output `y` (`dy.count` elements; `y` and
+/// `dx` at least as long, dx overwritten). Chunks as in
+/// ``activationForward(_:_:y:chunks:threads:)``. `dx` must be a different array from `y` and `dy`.
+public func activationBackward(_ activation: ActivationKernel, output y: [Float], _ dy: [Float], dx: inout [Float],
+                               chunks: Int, threads: Int) {
+    let count = dy.count
+    precondition(y.count >= count && dx.count >= count, "activationBackward: buffer sizes")
+    guard count > 0 else { return }
+    y.withUnsafeBufferPointer { ys in
+        dy.withUnsafeBufferPointer { dys in
+            dx.withUnsafeMutableBufferPointer { dxs in
+                let (yp, dyp, dxp) = (ys.baseAddress!, dys.baseAddress!, dxs.baseAddress!)
+                parallelFor(chunks: chunks, threads: threads) { chunk in
+                    let r = chunkRange(chunk, of: chunks, count: count)
+                    let (out, grad, result) = (yp + r.lowerBound, dyp + r.lowerBound, dxp + r.lowerBound)
+                    switch activation {
+                    case .relu: reluBackward(out, grad, result, count: r.count)
+                    case .sigmoid: sigmoidBackward(out, grad, result, count: r.count)
+                    case .tanh: tanhBackward(out, grad, result, count: r.count)
+                    }
+                }
+            }
+        }
     }
 }

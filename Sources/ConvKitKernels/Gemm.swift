@@ -101,3 +101,26 @@ public func sgemmReference(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k
         }
     }
 }
+
+/// The array entry point of the threaded
+/// ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:threads:)``:
+/// c = α·op(a)·op(b) + β·c with the same row-major layouts, leading dimensions and results.
+/// The arrays must hold the matrices their sizes and leading dimensions describe; `c` must not
+/// be `a` or `b`.
+public func multiplyMatrices(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float = 1,
+                             a: [Float], lda: Int, b: [Float], ldb: Int,
+                             beta: Float, c: inout [Float], ldc: Int, threads: Int) {
+    precondition(m >= 0 && n >= 0 && k >= 0, "multiplyMatrices: negative size")
+    precondition(m == 0 || n == 0 || ((m - 1) * ldc + n <= c.count
+                 && (k == 0 || ((transposeA ? (k - 1) * lda + m : (m - 1) * lda + k) <= a.count
+                                && (transposeB ? (n - 1) * ldb + k : (k - 1) * ldb + n) <= b.count))),
+                 "multiplyMatrices: matrix outside its array")
+    a.withUnsafeBufferPointer { pa in
+        b.withUnsafeBufferPointer { pb in
+            c.withUnsafeMutableBufferPointer { pc in
+                sgemm(transposeA: transposeA, transposeB: transposeB, m: m, n: n, k: k, alpha: alpha, a: pa.baseAddress!, lda: lda,
+                      b: pb.baseAddress!, ldb: ldb, beta: beta, c: pc.baseAddress!, ldc: ldc, threads: threads)
+            }
+        }
+    }
+}

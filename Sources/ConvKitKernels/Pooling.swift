@@ -93,3 +93,143 @@ public func averagePoolPlaneBackward(_ dy: UnsafePointer<Float>, _ g: WindowGeom
         }
     }
 }
+
+// Batch entry points: `planes` consecutive planes (N·C of an (N, C, H, W) batch), split into
+// `chunks` contiguous ranges of planes run by parallelFor (each chunk writes only its planes, so
+// results do not depend on the split).
+
+/// Max pooling of a batch: x (planes, H, W) → y (planes, oh, ow), overwritten; `argmax`
+/// (at least planes·oh·ow) receives the chosen index within each plane, as in
+/// ``maxPoolPlane(_:_:y:argmax:)``. No buffer may alias another.
+public func maxPoolForward(_ x: [Float], _ g: WindowGeometry, planes: Int, y: inout [Float], argmax: inout [Int32],
+                           chunks: Int, threads: Int) {
+    let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
+    precondition(x.count >= planes * inPlane && y.count >= planes * outPlane && argmax.count >= planes * outPlane,
+                 "maxPoolForward: buffer sizes")
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            argmax.withUnsafeMutableBufferPointer { am in
+                parallelFor(chunks: chunks, threads: threads) { chunk in
+                    for plane in chunkRange(chunk, of: chunks, count: planes) {
+                        maxPoolPlane(xs.baseAddress! + plane * inPlane, g, y: ys.baseAddress! + plane * outPlane,
+                                     argmax: am.baseAddress! + plane * outPlane)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Average pooling of a batch: x (planes, H, W) → y (planes, oh, ow), overwritten, with
+/// PyTorch's divisor rules (``averagePoolPlane(_:_:countIncludePad:y:)``). `x` and `y` must not alias.
+public func averagePoolForward(_ x: [Float], _ g: WindowGeometry, planes: Int, countIncludePad: Bool, y: inout [Float],
+                               chunks: Int, threads: Int) {
+    let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
+    precondition(x.count >= planes * inPlane && y.count >= planes * outPlane, "averagePoolForward: buffer sizes")
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            parallelFor(chunks: chunks, threads: threads) { chunk in
+                for plane in chunkRange(chunk, of: chunks, count: planes) {
+                    averagePoolPlane(xs.baseAddress! + plane * inPlane, g, countIncludePad: countIncludePad,
+                                     y: ys.baseAddress! + plane * outPlane)
+                }
+            }
+        }
+    }
+}
+
+/// Max pooling gradient of a batch: dx (planes, H, W) is overwritten with zeros plus dy
+/// (planes, oh, ow) routed to the `argmax` positions of the forward pass. `dy` and `dx` must not alias.
+public func maxPoolBackward(_ dy: [Float], argmax: [Int32], _ g: WindowGeometry, planes: Int, dx: inout [Float],
+                            chunks: Int, threads: Int) {
+    let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
+    precondition(dy.count >= planes * outPlane && argmax.count >= planes * outPlane && dx.count >= planes * inPlane,
+                 "maxPoolBackward: buffer sizes")
+    dy.withUnsafeBufferPointer { dys in
+        dx.withUnsafeMutableBufferPointer { dxs in
+            argmax.withUnsafeBufferPointer { am in
+                parallelFor(chunks: chunks, threads: threads) { chunk in
+                    let range = chunkRange(chunk, of: chunks, count: planes)
+                    // Gradients are added onto zeros: each chunk clears its own planes.
+                    (dxs.baseAddress! + range.lowerBound * inPlane).update(repeating: 0, count: range.count * inPlane)
+                    for plane in range {
+                        maxPoolPlaneBackward(dys.baseAddress! + plane * outPlane, argmax: am.baseAddress! + plane * outPlane,
+                                             count: outPlane, dx: dxs.baseAddress! + plane * inPlane)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Average pooling gradient of a batch: dx (planes, H, W) is overwritten with the gradient of
+/// ``averagePoolForward(_:_:planes:countIncludePad:y:chunks:threads:)`` for dy (planes, oh, ow).
+/// `dy` and `dx` must not alias.
+public func averagePoolBackward(_ dy: [Float], _ g: WindowGeometry, planes: Int, countIncludePad: Bool, dx: inout [Float],
+                                chunks: Int, threads: Int) {
+    let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
+    precondition(dy.count >= planes * outPlane && dx.count >= planes * inPlane, "averagePoolBackward: buffer sizes")
+    dy.withUnsafeBufferPointer { dys in
+        dx.withUnsafeMutableBufferPointer { dxs in
+            parallelFor(chunks: chunks, threads: threads) { chunk in
+                let range = chunkRange(chunk, of: chunks, count: planes)
+                // Gradients are added onto zeros: each chunk clears its own planes.
+                (dxs.baseAddress! + range.lowerBound * inPlane).update(repeating: 0, count: range.count * inPlane)
+                for plane in range {
+                    averagePoolPlaneBackward(dys.baseAddress! + plane * outPlane, g, countIncludePad: countIncludePad,
+                                             dx: dxs.baseAddress! + plane * inPlane)
+                }
+            }
+        }
+    }
+}
+
+/// The window of adaptive pooling output `i` along an axis of `n` inputs pooled to `m`:
+/// ⌊i·n/m⌋ ..< ⌈(i+1)·n/m⌉.
+@inline(__always)
+func adaptiveWindow(_ i: Int, _ n: Int, _ m: Int) -> Range<Int> { (i * n / m)..<(((i + 1) * n + m - 1) / m) }
+
+/// Adaptive average pooling (PyTorch's AdaptiveAvgPool2d) of x (planes, H, W) to y (planes, oh, ow),
+/// overwritten: output (i, j) is the Float sum of its window, rows then columns in order, divided
+/// by the window's size. Single-threaded. `x` and `y` must not alias.
+public func adaptiveAveragePoolForward(_ x: [Float], planes: Int, height h: Int, width w: Int,
+                                       outputHeight oh: Int, outputWidth ow: Int, y: inout [Float]) {
+    let (inPlane, outPlane) = (h * w, oh * ow)
+    precondition(x.count >= planes * inPlane && y.count >= planes * outPlane, "adaptiveAveragePoolForward: buffer sizes")
+    x.withUnsafeBufferPointer { xs in
+        y.withUnsafeMutableBufferPointer { ys in
+            for plane in 0..<planes {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        let (rows, cols) = (adaptiveWindow(i, h, oh), adaptiveWindow(j, w, ow))
+                        var sum: Float = 0
+                        for r in rows { for c in cols { sum += xs[plane * inPlane + r * w + c] } }
+                        ys[plane * outPlane + i * ow + j] = sum / Float(rows.count * cols.count)
+                    }
+                }
+            }
+        }
+    }
+}
+
+/// Gradient of ``adaptiveAveragePoolForward(_:planes:height:width:outputHeight:outputWidth:y:)``:
+/// ADDS dy[i, j]/(window size) onto every dx position of window (i, j). dy: (planes, oh, ow);
+/// dx: (planes, H, W), zero on entry for the plain gradient. Single-threaded; no aliasing.
+public func adaptiveAveragePoolBackward(_ dy: [Float], planes: Int, height h: Int, width w: Int,
+                                        outputHeight oh: Int, outputWidth ow: Int, dx: inout [Float]) {
+    let (inPlane, outPlane) = (h * w, oh * ow)
+    precondition(dy.count >= planes * outPlane && dx.count >= planes * inPlane, "adaptiveAveragePoolBackward: buffer sizes")
+    dy.withUnsafeBufferPointer { dys in
+        dx.withUnsafeMutableBufferPointer { dxs in
+            for plane in 0..<planes {
+                for i in 0..<oh {
+                    for j in 0..<ow {
+                        let (rows, cols) = (adaptiveWindow(i, h, oh), adaptiveWindow(j, w, ow))
+                        let share = dys[plane * outPlane + i * ow + j] / Float(rows.count * cols.count)
+                        for r in rows { for c in cols { dxs[plane * inPlane + r * w + c] += share } }
+                    }
+                }
+            }
+        }
+    }
+}

@@ -86,3 +86,26 @@ public func normalizeBackward(_ dy: UnsafePointer<Float>, normalized: UnsafePoin
         i &+= 1
     }
 }
+
+/// One SGD step over a whole parameter, the array entry point of
+/// ``sgdStep(theta:gradient:velocity:count:learningRate:momentum:weightDecay:nesterov:)``:
+/// theta (`theta.count` elements) is updated from `gradient` (as long) and, when `momentum` ≠ 0,
+/// `velocity` (as long; ignored and may be empty when `momentum` = 0). Then, when there is a
+/// 0/1 `mask` (as long), θ[i] *= mask[i], keeping absent connections at zero. An empty `theta`
+/// is left alone. No buffer may alias another.
+public func sgdUpdate(_ theta: inout [Float], gradient: [Float], velocity: inout [Float], mask: [Float]?,
+                      learningRate: Float, momentum: Float, weightDecay: Float, nesterov: Bool) {
+    let count = theta.count
+    precondition(gradient.count == count && (momentum == 0 || velocity.count == count) && (mask.map { $0.count == count } ?? true),
+                 "sgdUpdate: buffer sizes")
+    velocity.withUnsafeMutableBufferPointer { v in
+        theta.withUnsafeMutableBufferPointer { values in
+            gradient.withUnsafeBufferPointer { grad in
+                guard let th = values.baseAddress, let gr = grad.baseAddress else { return }
+                sgdStep(theta: th, gradient: gr, velocity: momentum != 0 ? v.baseAddress : nil, count: count,
+                        learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
+                if let mask { for i in 0..<count { values[i] *= mask[i] } }
+            }
+        }
+    }
+}

@@ -110,15 +110,9 @@ public enum Benchmark {
         let a = (0..<(m * k)).map { _ in random.uniform(-1, 1) }
         let b = (0..<(k * n)).map { _ in random.uniform(-1, 1) }
         var c = [Float](repeating: 0, count: m * n)
-        let seconds = a.withUnsafeBufferPointer { pa in
-            b.withUnsafeBufferPointer { pb in
-                c.withUnsafeMutableBufferPointer { pc in
-                    medianSeconds(options) {
-                        sgemm(transposeA: false, transposeB: false, m: m, n: n, k: k, a: pa.baseAddress!, lda: k,
-                              b: pb.baseAddress!, ldb: n, beta: 0, c: pc.baseAddress!, ldc: n, threads: options.threads)
-                    }
-                }
-            }
+        let seconds = medianSeconds(options) {
+            multiplyMatrices(transposeA: false, transposeB: false, m: m, n: n, k: k, a: a, lda: k,
+                             b: b, ldb: n, beta: 0, c: &c, ldc: n, threads: options.threads)
         }
         return 2 * Double(m) * Double(n) * Double(k) / seconds / 1e9
     }
@@ -128,9 +122,7 @@ public enum Benchmark {
         let network = try Network(Zoo.lenet5(), seed: 0)
         var random = RandomGenerator(seed: 2)
         var images = Tensor(shape: [batch] + network.input.dimensions)
-        images.storage.withUnsafeMutableBufferPointer { pixels in
-            for i in pixels.indices { pixels[i] = random.nextNormal() }
-        }
+        for i in images.storage.indices { images.storage[i] = random.nextNormal() }
         let labels = (0..<batch).map { _ in random.nextInt(below: 10) }
         return (network, images, labels)
     }

@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// Finite-difference check of a layer's backward pass.
 ///
 /// With a fixed random projection r, the scalar L(x, θ) = Σ r ⊙ layer(x; θ) has ∂L/∂x =
@@ -36,7 +38,7 @@ public enum GradientCheck {
             let y = try run(x)
             return zip(y.storage, r.storage).reduce(0.0) { $0 + Double($1.0) * Double($1.1) }
         }
-        for p in runtime.parameters where p.isTrainable { p.gradient.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+        for p in runtime.parameters where p.isTrainable { setToZero(&p.gradient.storage) }
         _ = try run(x)
         var context = RunContext(training: training, threads: 1, random: RandomGenerator(seed: dropoutSeed))
         let dx = try runtime.backward(r, &context)

@@ -63,6 +63,8 @@ public struct AdaptiveAvgPool2d: LeafLayer {
     }
 }
 
+import ConvKitKernels
+
 extension AdaptiveAvgPool2d: InstantiableLayer {
     public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
         AdaptiveAvgPool2dRuntime(path: path, input: input, output: try outputShape(for: input, path: path))
@@ -79,45 +81,21 @@ final class AdaptiveAvgPool2dRuntime: StatelessRuntime {
         self.output = output
     }
 
-    private func window(_ i: Int, _ n: Int, _ m: Int) -> Range<Int> { (i * n / m)..<(((i + 1) * n + m - 1) / m) }
-
-    private func run(_ planes: Int, _ body: (_ plane: Int, _ out: Int, _ rows: Range<Int>, _ cols: Range<Int>) -> Void) {
-        let (h, w, oh, ow) = (input.dimensions[1], input.dimensions[2], output.dimensions[1], output.dimensions[2])
-        for plane in 0..<planes {
-            for i in 0..<oh {
-                for j in 0..<ow { body(plane, i * ow + j, window(i, h, oh), window(j, w, ow)) }
-            }
-        }
-    }
-
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(input, path: path)
         var y = Tensor(shape: [x.batch] + output.dimensions)
-        let (inPlane, outPlane, w) = (input.dimensions[1] * input.dimensions[2], output.dimensions[1] * output.dimensions[2], input.dimensions[2])
-        x.storage.withUnsafeBufferPointer { xs in
-            y.storage.withUnsafeMutableBufferPointer { ys in
-                run(x.batch * input.dimensions[0]) { plane, out, rows, cols in
-                    var sum: Float = 0
-                    for r in rows { for c in cols { sum += xs[plane * inPlane + r * w + c] } }
-                    ys[plane * outPlane + out] = sum / Float(rows.count * cols.count)
-                }
-            }
-        }
+        adaptiveAveragePoolForward(x.storage, planes: x.batch * input.dimensions[0], height: input.dimensions[1],
+                                   width: input.dimensions[2], outputHeight: output.dimensions[1],
+                                   outputWidth: output.dimensions[2], y: &y.storage)
         return y
     }
 
     func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
         try dy.requireShape(output, path: path)
         var dx = Tensor(shape: [dy.batch] + input.dimensions)
-        let (inPlane, outPlane, w) = (input.dimensions[1] * input.dimensions[2], output.dimensions[1] * output.dimensions[2], input.dimensions[2])
-        dy.storage.withUnsafeBufferPointer { dys in
-            dx.storage.withUnsafeMutableBufferPointer { dxs in
-                run(dy.batch * input.dimensions[0]) { plane, out, rows, cols in
-                    let share = dys[plane * outPlane + out] / Float(rows.count * cols.count)
-                    for r in rows { for c in cols { dxs[plane * inPlane + r * w + c] += share } }
-                }
-            }
-        }
+        adaptiveAveragePoolBackward(dy.storage, planes: dy.batch * input.dimensions[0], height: input.dimensions[1],
+                                    width: input.dimensions[2], outputHeight: output.dimensions[1],
+                                    outputWidth: output.dimensions[2], dx: &dx.storage)
         return dx
     }
 }

@@ -72,8 +72,8 @@ extension BatchNorm: InstantiableLayer {
 }
 
 /// Batch normalization over `[N, C, …]`, statistics per channel over the N·S values (S = H·W,
-/// or 1 for BatchNorm1d). Sums are taken in Double (4 lanes per row of S values, rows in image
-/// order); channels are split between threads.
+/// or 1 for BatchNorm1d), by the kernels ``batchNormForward`` and ``batchNormBackward``. Sums are
+/// taken in Double (4 lanes per row of S values, rows in image order); channels are split between threads.
 /// Training: x̂ = (x − μ_B)/√(σ²_B + ε) with the biased batch variance; running_mean ←
 /// (1−m)·running_mean + m·μ_B and running_var ← (1−m)·running_var + m·σ²_B·n/(n−1).
 /// Backward (training): dx = γ/(n·√(σ²_B + ε)) · (n·dy − Σdy − x̂·Σ(dy·x̂)); evaluation: dx = γ·dy/√(var + ε).
@@ -125,45 +125,10 @@ final class BatchNormRuntime: LayerRuntime {
                 variances[channel] = Double(runningVariance.value.storage[channel])
             }
         }
-        let gammas = gamma?.value.storage, betas = beta?.value.storage
         let chunks = elementwiseChunks(x.count, threads: context.threads, items: c)
-        x.storage.withUnsafeBufferPointer { xs in
-            y.storage.withUnsafeMutableBufferPointer { ys in
-                normalized.withUnsafeMutableBufferPointer { ns in
-                    inverseStd.withUnsafeMutableBufferPointer { inv in
-                        means.withUnsafeMutableBufferPointer { meanp in
-                            variances.withUnsafeMutableBufferPointer { varp in
-                                let (xp, yp, np) = (xs.baseAddress!, ys.baseAddress!, ns.baseAddress!)
-                                parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                                    for channel in chunkRange(chunk, of: chunks, count: c) {
-                                        if training {
-                                            var sum = 0.0
-                                            for image in 0..<n { sum += sumInDouble(xp + (image * c + channel) * spatial, count: spatial) }
-                                            let mean = sum / Double(count)
-                                            var squares = 0.0
-                                            for image in 0..<n {
-                                                squares += sumOfSquaredDeviations(xp + (image * c + channel) * spatial, count: spatial, center: mean)
-                                            }
-                                            meanp[channel] = mean
-                                            varp[channel] = squares / Double(count)
-                                        }
-                                        let invStd = Float(1 / (varp[channel] + eps).squareRoot())
-                                        inv[channel] = invStd
-                                        let g = gammas?[channel] ?? 1, b = betas?[channel] ?? 0
-                                        let m = Float(meanp[channel])
-                                        for image in 0..<n {
-                                            let base = (image * c + channel) * spatial
-                                            normalizeAffine(xp + base, normalized: np + base, y: yp + base, count: spatial,
-                                                            mean: m, inverseStd: invStd, gamma: g, beta: b)
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        batchNormForward(x.storage, batch: n, channels: c, spatial: spatial, training: training, epsilon: eps,
+                         gamma: gamma?.value.storage, beta: beta?.value.storage, mean: &means, variance: &variances,
+                         inverseStd: &inverseStd, normalized: &normalized, y: &y.storage, chunks: chunks, threads: context.threads)
         if training {
             for channel in 0..<c {
                 let rm = Double(runningMean.value.storage[channel]), rv = Double(runningVariance.value.storage[channel])
@@ -180,49 +145,12 @@ final class BatchNormRuntime: LayerRuntime {
         try dy.requireShape(shape, path: path)
         let (n, c) = (dy.batch, shape.dimensions[0])
         let spatial = shape.dimensions.dropFirst().reduce(1, *)
-        let count = Double(n * spatial)
         var dx = reuse(&gradientBuffer, shape: dy.shape)
-        let gammas = gamma?.value.storage
         var sumsDy = [Double](repeating: 0, count: c), sumsDyXhat = [Double](repeating: 0, count: c)
         let chunks = elementwiseChunks(dy.count, threads: context.threads, items: c)
-        let trained = trainedStatistics
-        dy.storage.withUnsafeBufferPointer { dys in
-            dx.storage.withUnsafeMutableBufferPointer { dxs in
-                normalized.withUnsafeBufferPointer { ns in
-                    inverseStd.withUnsafeBufferPointer { inv in
-                        sumsDy.withUnsafeMutableBufferPointer { sdy in
-                            sumsDyXhat.withUnsafeMutableBufferPointer { sdx in
-                                let (dyp, dxp, np) = (dys.baseAddress!, dxs.baseAddress!, ns.baseAddress!)
-                                parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                                    for channel in chunkRange(chunk, of: chunks, count: c) {
-                                        var sumDy = 0.0, sumDyXhat = 0.0
-                                        for image in 0..<n {
-                                            let base = (image * c + channel) * spatial
-                                            sumDy += sumInDouble(dyp + base, count: spatial)
-                                            sumDyXhat += dotInDouble(dyp + base, np + base, count: spatial)
-                                        }
-                                        sdy[channel] = sumDy
-                                        sdx[channel] = sumDyXhat
-                                        let g = gammas?[channel] ?? 1
-                                        let scale = g * inv[channel]
-                                        let meanDy = Float(sumDy / count), meanDyXhat = Float(sumDyXhat / count)
-                                        for image in 0..<n {
-                                            let base = (image * c + channel) * spatial
-                                            if trained {
-                                                normalizeBackward(dyp + base, normalized: np + base, dx: dxp + base, count: spatial,
-                                                                  scale: scale, meanDy: meanDy, meanDyXhat: meanDyXhat)
-                                            } else {
-                                                for i in 0..<spatial { dxp[base + i] = scale * dyp[base + i] }
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        batchNormBackward(dy.storage, normalized: normalized, inverseStd: inverseStd, gamma: gamma?.value.storage,
+                          batch: n, channels: c, spatial: spatial, batchStatistics: trainedStatistics,
+                          sumDy: &sumsDy, sumDyXhat: &sumsDyXhat, dx: &dx.storage, chunks: chunks, threads: context.threads)
         for channel in 0..<c {
             if let gamma { gamma.gradient.storage[channel] += Float(sumsDyXhat[channel]) }
             if let beta { beta.gradient.storage[channel] += Float(sumsDy[channel]) }

@@ -167,15 +167,15 @@ extension Conv2d: InstantiableLayer {
     }
 }
 
-/// Convolution by im2col + GEMM, per image, parallel over chunks of the batch.
+/// Convolution by im2col + GEMM, per image, parallel over chunks of the batch (the kernel
+/// ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:threads:)`` and its backward).
 /// Forward per group g: Y_g (O/g × P) = W_g (O/g × K) · col_g (K × P), K = (C/g)·kh·kw, P = oh·ow.
 /// Backward: dW_g += dY_g · col_gᵀ; dcol_g = W_gᵀ · dY_g, folded back with col2im; db = Σ_P dY.
 /// The column buffers (one per chunk) and per-chunk gradient buffers are kept across steps.
 final class Conv2dRuntime: LayerRuntime, SavesActivations {
     let path: String
     let input: Shape, output: Shape
-    let g: WindowGeometry
-    let groups: Int
+    let conv: ConvolutionShape
     let weight: Parameter
     let bias: Parameter?
     private var savedInput = Tensor(shape: [0])
@@ -198,8 +198,7 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
         self.path = path
         self.input = input
         self.output = output
-        self.g = geometry
-        self.groups = groups
+        self.conv = ConvolutionShape(window: geometry, groups: groups, outputChannels: output.dimensions[0])
         self.weight = weight
         self.bias = bias
     }
@@ -214,44 +213,12 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(input, path: path)
         let n = x.batch
-        let (c, o) = (input.dimensions[0], output.dimensions[0])
-        let (k, p) = (g.columnRows, g.columnCount)
-        let (og, cg) = (o / groups, c / groups)
-        let inPlane = g.height * g.width
         var y = reuse(&outputBuffer, shape: [n] + output.dimensions)
-        let chunks = min(context.threads, n)
         // Training keeps every image's columns for backward when they fit; otherwise one per chunk.
-        let keep = context.training && n * groups * k * p * MemoryLayout<Float>.size <= Self.keptColumnsLimit
-        reserve(&columns, keep ? n * groups * k * p : chunks * k * p)
+        let keep = context.training && n * conv.groups * conv.columnMatrixCount * MemoryLayout<Float>.size <= Self.keptColumnsLimit
         columnsKept = keep
-        let g = self.g
-        let groups = self.groups
-        x.storage.withUnsafeBufferPointer { xs in
-            weight.value.storage.withUnsafeBufferPointer { ws in
-                y.storage.withUnsafeMutableBufferPointer { ys in
-                    columns.withUnsafeMutableBufferPointer { cols in
-                        let (xp, wp, yp, colp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!, cols.baseAddress!)
-                        let biasValues = bias?.value.storage
-                        parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                            for image in chunkRange(chunk, of: chunks, count: n) {
-                                for group in 0..<groups {
-                                    let col = colp + (keep ? image * groups + group : chunk) * k * p
-                                    im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
-                                    sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
-                                          a: wp + group * og * k, lda: k, b: col, ldb: p,
-                                          beta: 0, c: yp + (image * o + group * og) * p, ldc: p)
-                                }
-                                if let biasValues {
-                                    for channel in 0..<o {
-                                        addScalar(biasValues[channel], to: yp + (image * o + channel) * p, count: p)
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
+        convolutionForward(x.storage, weight: weight.value.storage, bias: bias?.value.storage, conv, batch: n,
+                           y: &y.storage, columns: &columns, keepColumns: keep, threads: context.threads)
         savedInput = x
         outputBuffer = y
         return y
@@ -260,127 +227,20 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
     func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
         try dy.requireShape(output, path: path)
         let x = savedInput
-        let n = x.batch
-        let (c, o) = (input.dimensions[0], output.dimensions[0])
-        let (k, p) = (g.columnRows, g.columnCount)
-        let (og, cg) = (o / groups, c / groups)
-        let inPlane = g.height * g.width
-        let chunks = min(context.threads, n)
         let needsInput = context.needsInputGradient
         var dx = needsInput ? reuse(&gradientBuffer, shape: x.shape, zeroed: true) : Tensor(shape: [0])
-        let weightCount = weight.value.count
-        // One chunk accumulates straight into the gradients; several write per-chunk partials
-        // that are summed in chunk order below (deterministic for a given thread count).
-        let direct = chunks == 1
-        let kept = columnsKept && columns.count >= n * groups * k * p
-        if !kept { reserve(&columns, chunks * k * p) }
-        if !direct {
-            reserve(&partialW, chunks * weightCount)
-            reserve(&partialB, chunks * o)
+        // Gradients accumulate into the parameters; a layer without bias passes an empty bias gradient.
+        var noBias: [Float] = []
+        func run(_ biasGradient: inout [Float]) {
+            convolutionBackward(dy.storage, input: x.storage, weight: weight.value.storage, conv, batch: x.batch,
+                                weightGradient: &weight.gradient.storage, biasGradient: &biasGradient, mask: weight.mask,
+                                dx: &dx.storage, needsInputGradient: needsInput, columns: &columns, columnsKept: columnsKept,
+                                partialWeights: &partialW, partialBiases: &partialB, threads: context.threads)
         }
-        let g = self.g
-        let groups = self.groups
-        let hasBias = bias != nil
-        withGradientTargets(direct: direct) { gradW, gradB in
-            x.storage.withUnsafeBufferPointer { xs in
-                dy.storage.withUnsafeBufferPointer { dys in
-                    weight.value.storage.withUnsafeBufferPointer { ws in
-                        dx.storage.withUnsafeMutableBufferPointer { dxs in
-                            columns.withUnsafeMutableBufferPointer { cols in
-                                // dx is empty when the input gradient is not needed.
-                                let (xp, dyp, wp, dxp, colp) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dxs.baseAddress, cols.baseAddress!)
-                                parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                                    let dW = direct ? gradW : gradW + chunk * weightCount
-                                    let dB = direct ? gradB : gradB + chunk * o
-                                    let images = chunkRange(chunk, of: chunks, count: n)
-                                    for image in images {
-                                        // Partials start from the chunk's first image; direct gradients accumulate.
-                                        let beta: Float = direct || image != images.lowerBound ? 1 : 0
-                                        for group in 0..<groups {
-                                            let xg = xp + (image * c + group * cg) * inPlane
-                                            let dyg = dyp + (image * o + group * og) * p
-                                            let col = colp + (kept ? image * groups + group : chunk) * k * p
-                                            if !kept { im2col(xg, g, into: col) }
-                                            // dW_g (og × k) += dY_g (og × p) · colᵀ (p × k)
-                                            sgemm(transposeA: false, transposeB: true, m: og, n: k, k: p,
-                                                  a: dyg, lda: p, b: col, ldb: p, beta: beta, c: dW + group * og * k, ldc: k)
-                                            if needsInput {
-                                                // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p), over the used columns
-                                                sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
-                                                      a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
-                                                if let dxp { col2im(col, g, into: dxp + (image * c + group * cg) * inPlane) }
-                                            }
-                                        }
-                                        if hasBias {
-                                            for channel in 0..<o {
-                                                let total = sum(dyp + (image * o + channel) * p, count: p)
-                                                dB[channel] = beta == 0 ? total : dB[channel] + total
-                                            }
-                                        }
-                                    }
-                                }
-                            }
-                        }
-                    }
-                }
-            }
-        }
-        if direct {
-            applyMask(weight)
-        } else {
-            accumulate(partialW, chunks: chunks, into: weight)
-            if let bias { accumulate(partialB, chunks: chunks, into: bias) }
-        }
+        if let bias { run(&bias.gradient.storage) } else { run(&noBias) }
         releaseSavedActivations()
         guard needsInput else { return zeros(&zeroGradient, shape: x.shape) }
         gradientBuffer = dx
         return dx
-    }
-
-    /// Calls `body` with the weight and bias gradient storage (`direct`) or the partial buffers.
-    /// Without a bias, the bias pointer is a dummy that is never written.
-    private func withGradientTargets(direct: Bool, _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
-        if direct {
-            weight.gradient.storage.withUnsafeMutableBufferPointer { gw in
-                if let bias {
-                    bias.gradient.storage.withUnsafeMutableBufferPointer { gb in body(gw.baseAddress!, gb.baseAddress!) }
-                } else {
-                    var none: Float = 0
-                    body(gw.baseAddress!, &none)
-                }
-            }
-        } else {
-            partialW.withUnsafeMutableBufferPointer { pw in
-                partialB.withUnsafeMutableBufferPointer { pb in body(pw.baseAddress!, pb.baseAddress!) }
-            }
-        }
-    }
-}
-
-/// Grows `buffer` to at least `count` elements (never shrinks), so steady-state steps allocate nothing.
-func reserve(_ buffer: inout [Float], _ count: Int) {
-    if buffer.count < count { buffer = [Float](repeating: 0, count: count) }
-}
-
-/// Adds per-chunk partial gradients (chunk-major) to `parameter.gradient` in chunk order,
-/// zeroing masked entries.
-func accumulate(_ partial: [Float], chunks: Int, into parameter: Parameter) {
-    let count = parameter.gradient.count
-    parameter.gradient.storage.withUnsafeMutableBufferPointer { grad in
-        partial.withUnsafeBufferPointer { part in
-            for chunk in 0..<chunks {
-                let base = chunk * count
-                for i in 0..<count { grad[i] += part[base + i] }
-            }
-        }
-    }
-    applyMask(parameter)
-}
-
-/// Zeroes the gradient entries of absent connections (a parameter's 0/1 mask), if any.
-func applyMask(_ parameter: Parameter) {
-    guard let mask = parameter.mask else { return }
-    parameter.gradient.storage.withUnsafeMutableBufferPointer { grad in
-        for i in 0..<grad.count { grad[i] *= mask[i] }
     }
 }

@@ -12,46 +12,39 @@ extension ElementwiseLayer {
     }
 }
 
-/// An activation written as `y = f(x)` with a derivative expressible from the output `y`.
+/// An activation written as `y = f(x)` with a derivative expressible from the output `y`,
+/// computed by the kernel named by ``activation``.
 protocol ActivationFunction: ElementwiseLayer {
-    /// y = f(x), element-wise.
-    static func apply(_ x: UnsafeBufferPointer<Float>, _ y: UnsafeMutableBufferPointer<Float>)
-    /// dx = dy · f′(x), with f′ written in terms of y.
-    static func gradient(_ y: UnsafeBufferPointer<Float>, _ dy: UnsafeBufferPointer<Float>, _ dx: UnsafeMutableBufferPointer<Float>)
+    /// The kernel pair: y = f(x) element-wise, and dx = dy · f′(x) with f′ written in terms of y.
+    static var activation: ActivationKernel { get }
 }
 
 extension ActivationFunction {
     public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
-        ActivationRuntime<Self>(path: path, shape: try outputShape(for: input, path: path))
+        ActivationRuntime(path: path, shape: try outputShape(for: input, path: path), activation: Self.activation)
     }
 }
 
-/// Runs an ``ActivationFunction``; keeps the output for backward.
+/// Runs an ``ActivationFunction``'s kernels; keeps the output for backward.
 /// The output (saved for backward) and gradient buffers are reused across steps.
-final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
+final class ActivationRuntime: StatelessRuntime {
     let path: String
     let shape: Shape
+    let activation: ActivationKernel
     /// The last output: backward's input, and the buffer the next forward reuses.
     private var savedOutput = Tensor(shape: [0])
     private var gradientBuffer = Tensor(shape: [0])
-    init(path: String, shape: Shape) {
+    init(path: String, shape: Shape, activation: ActivationKernel) {
         self.path = path
         self.shape = shape
+        self.activation = activation
     }
 
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(shape, path: path)
         var y = reuse(&savedOutput, shape: x.shape)
-        let count = x.count
-        let chunks = elementwiseChunks(count, threads: context.threads, items: count)
-        x.storage.withUnsafeBufferPointer { xs in
-            y.storage.withUnsafeMutableBufferPointer { ys in
-                parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                    let r = chunkRange(chunk, of: chunks, count: count)
-                    Function.apply(UnsafeBufferPointer(rebasing: xs[r]), UnsafeMutableBufferPointer(rebasing: ys[r]))
-                }
-            }
-        }
+        let chunks = elementwiseChunks(x.count, threads: context.threads, items: x.count)
+        activationForward(activation, x.storage, y: &y.storage, chunks: chunks, threads: context.threads)
         savedOutput = y
         return y
     }
@@ -59,19 +52,9 @@ final class ActivationRuntime<Function: ActivationFunction>: StatelessRuntime {
     func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
         try dy.requireShape(shape, path: path)
         var dx = reuse(&gradientBuffer, shape: dy.shape)
-        let count = dy.count
-        let chunks = elementwiseChunks(count, threads: context.threads, items: count)
-        savedOutput.storage.withUnsafeBufferPointer { ys in
-            dy.storage.withUnsafeBufferPointer { dys in
-                dx.storage.withUnsafeMutableBufferPointer { dxs in
-                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                        let r = chunkRange(chunk, of: chunks, count: count)
-                        Function.gradient(UnsafeBufferPointer(rebasing: ys[r]), UnsafeBufferPointer(rebasing: dys[r]),
-                                          UnsafeMutableBufferPointer(rebasing: dxs[r]))
-                    }
-                }
-            }
-        }
+        let chunks = elementwiseChunks(dy.count, threads: context.threads, items: dy.count)
+        activationBackward(activation, output: savedOutput.storage, dy.storage, dx: &dx.storage, chunks: chunks,
+                           threads: context.threads)
         gradientBuffer = dx
         return dx
     }

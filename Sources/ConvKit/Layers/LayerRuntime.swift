@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// A named tensor of a network with its gradient: a trainable parameter (`conv1.weight`) or a
 /// buffer (`bn1.running_mean`). Names and layouts follow PyTorch's `state_dict`.
 public final class Parameter {
@@ -116,7 +118,7 @@ func reuse(_ buffer: inout Tensor, shape: [Int], zeroed: Bool = false) -> Tensor
             return tensor
         }
     }
-    if zeroed { tensor.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } }
+    if zeroed { setToZero(&tensor.storage) }
     return tensor
 }
 

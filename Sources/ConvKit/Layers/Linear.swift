@@ -53,7 +53,7 @@ extension Linear: InstantiableLayer {
     }
 }
 
-/// Y (N × O) = X (N × I) · Wᵀ + b; dW += dYᵀ · X; dX = dY · W; db += Σ_N dY.
+/// Y (N × O) = X (N × I) · Wᵀ + b; dW += dYᵀ · X; dX = dY · W; db += Σ_N dY (the fullyConnected kernels).
 /// Output and input-gradient buffers are reused across steps.
 final class LinearRuntime: LayerRuntime, SavesActivations {
     let path: String
@@ -81,14 +81,8 @@ final class LinearRuntime: LayerRuntime, SavesActivations {
         try x.requireShape([inputs], path: path)
         let n = x.batch
         var y = reuse(&outputBuffer, shape: [n, outputs])
-        y.storage.withUnsafeMutableBufferPointer { ys in
-            if let bias {
-                for row in 0..<n { for j in 0..<outputs { ys[row * outputs + j] = bias.value.storage[j] } }
-            }
-            sgemm(transposeA: false, transposeB: true, m: n, n: outputs, k: inputs, a: x.storage, lda: inputs,
-                  b: weight.value.storage, ldb: inputs, beta: bias == nil ? 0 : 1, c: ys.baseAddress!, ldc: outputs,
-                  threads: context.threads)
-        }
+        fullyConnectedForward(x.storage, weight: weight.value.storage, bias: bias?.value.storage, batch: n, inputs: inputs,
+                              outputs: outputs, y: &y.storage, threads: context.threads)
         savedInput = x
         outputBuffer = y
         return y
@@ -98,24 +92,19 @@ final class LinearRuntime: LayerRuntime, SavesActivations {
         try dy.requireShape([outputs], path: path)
         let n = dy.batch
         let x = savedInput
-        weight.gradient.storage.withUnsafeMutableBufferPointer { dw in
-            sgemm(transposeA: true, transposeB: false, m: outputs, n: inputs, k: n, a: dy.storage, lda: outputs,
-                  b: x.storage, ldb: inputs, beta: 1, c: dw.baseAddress!, ldc: inputs, threads: context.threads)
+        // A layer without bias passes an empty bias gradient.
+        var noBias: [Float] = []
+        func parameterGradients(_ biasGradient: inout [Float]) {
+            fullyConnectedParameterGradients(dy.storage, input: x.storage, batch: n, inputs: inputs, outputs: outputs,
+                                             weightGradient: &weight.gradient.storage, biasGradient: &biasGradient,
+                                             threads: context.threads)
         }
-        if let bias {
-            bias.gradient.storage.withUnsafeMutableBufferPointer { db in
-                dy.storage.withUnsafeBufferPointer { d in
-                    for row in 0..<n { for j in 0..<outputs { db[j] += d[row * outputs + j] } }
-                }
-            }
-        }
+        if let bias { parameterGradients(&bias.gradient.storage) } else { parameterGradients(&noBias) }
         savedInput = Tensor(shape: [0])
         guard context.needsInputGradient else { return zeros(&zeroGradient, shape: [n, inputs]) }
         var dx = reuse(&gradientBuffer, shape: [n, inputs])
-        dx.storage.withUnsafeMutableBufferPointer { dxs in
-            sgemm(transposeA: false, transposeB: false, m: n, n: inputs, k: outputs, a: dy.storage, lda: outputs,
-                  b: weight.value.storage, ldb: inputs, beta: 0, c: dxs.baseAddress!, ldc: inputs, threads: context.threads)
-        }
+        fullyConnectedInputGradient(dy.storage, weight: weight.value.storage, batch: n, inputs: inputs, outputs: outputs,
+                                    dx: &dx.storage, threads: context.threads)
         gradientBuffer = dx
         return dx
     }

@@ -58,7 +58,8 @@ extension PoolingWindow {
     }
 }
 
-/// Max or average pooling, plane by plane (one plane = one channel of one image).
+/// Max or average pooling, plane by plane (one plane = one channel of one image), by the
+/// pooling kernels (``maxPoolForward`` and friends).
 final class PoolingRuntime: StatelessRuntime {
     enum Mode { case max, average(countIncludePad: Bool) }
     let path: String
@@ -84,25 +85,13 @@ final class PoolingRuntime: StatelessRuntime {
         let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
         var y = reuse(&outputBuffer, shape: [x.batch] + output.dimensions)
         if case .max = mode, argmax.count < planes * outPlane { argmax = [Int32](repeating: -1, count: planes * outPlane) }
-        let (g, mode) = (self.g, self.mode)
         let chunks = elementwiseChunks(planes * inPlane, threads: context.threads, items: planes)
-        x.storage.withUnsafeBufferPointer { xs in
-            y.storage.withUnsafeMutableBufferPointer { ys in
-                argmax.withUnsafeMutableBufferPointer { am in
-                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                    for plane in chunkRange(chunk, of: chunks, count: planes) {
-                        switch mode {
-                        case .max:
-                            maxPoolPlane(xs.baseAddress! + plane * inPlane, g, y: ys.baseAddress! + plane * outPlane,
-                                         argmax: am.baseAddress! + plane * outPlane)
-                        case let .average(includePad):
-                            averagePoolPlane(xs.baseAddress! + plane * inPlane, g, countIncludePad: includePad,
-                                             y: ys.baseAddress! + plane * outPlane)
-                        }
-                    }
-                    }
-                }
-            }
+        switch mode {
+        case .max:
+            maxPoolForward(x.storage, g, planes: planes, y: &y.storage, argmax: &argmax, chunks: chunks, threads: context.threads)
+        case let .average(includePad):
+            averagePoolForward(x.storage, g, planes: planes, countIncludePad: includePad, y: &y.storage, chunks: chunks,
+                               threads: context.threads)
         }
         savedBatch = x.batch
         outputBuffer = y
@@ -112,30 +101,15 @@ final class PoolingRuntime: StatelessRuntime {
     func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
         try dy.requireShape(output, path: path)
         let planes = dy.batch * input.dimensions[0]
-        let (inPlane, outPlane) = (g.height * g.width, g.outputHeight * g.outputWidth)
+        let inPlane = g.height * g.width
         var dx = reuse(&gradientBuffer, shape: [dy.batch] + input.dimensions)
-        let (g, mode) = (self.g, self.mode)
         let chunks = elementwiseChunks(planes * inPlane, threads: context.threads, items: planes)
-        dy.storage.withUnsafeBufferPointer { dys in
-            dx.storage.withUnsafeMutableBufferPointer { dxs in
-                argmax.withUnsafeBufferPointer { am in
-                    parallelFor(chunks: chunks, threads: context.threads) { chunk in
-                    let range = chunkRange(chunk, of: chunks, count: planes)
-                    // Gradients are added onto zeros: each chunk clears its own planes.
-                    (dxs.baseAddress! + range.lowerBound * inPlane).update(repeating: 0, count: range.count * inPlane)
-                    for plane in range {
-                        switch mode {
-                        case .max:
-                            maxPoolPlaneBackward(dys.baseAddress! + plane * outPlane, argmax: am.baseAddress! + plane * outPlane,
-                                                 count: outPlane, dx: dxs.baseAddress! + plane * inPlane)
-                        case let .average(includePad):
-                            averagePoolPlaneBackward(dys.baseAddress! + plane * outPlane, g, countIncludePad: includePad,
-                                                     dx: dxs.baseAddress! + plane * inPlane)
-                        }
-                    }
-                    }
-                }
-            }
+        switch mode {
+        case .max:
+            maxPoolBackward(dy.storage, argmax: argmax, g, planes: planes, dx: &dx.storage, chunks: chunks, threads: context.threads)
+        case let .average(includePad):
+            averagePoolBackward(dy.storage, g, planes: planes, countIncludePad: includePad, dx: &dx.storage, chunks: chunks,
+                                threads: context.threads)
         }
         gradientBuffer = dx
         return dx

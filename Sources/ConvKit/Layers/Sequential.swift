@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// Layers run one after another. Child names must be unique within it; a child's dotted
 /// name is `sequential.child` (the top-level body of a model has an empty name).
 public struct Sequential: Layer {
@@ -90,11 +92,7 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
             let b = min(Self.evaluationSlice, n - start)
             releaseSavedActivations()
             var slice = reuse(&sliceBuffer, shape: [b] + imageShape)
-            input.storage.withUnsafeBufferPointer { source in
-                slice.storage.withUnsafeMutableBufferPointer { target in
-                    target.baseAddress!.update(from: source.baseAddress! + start * perImage, count: b * perImage)
-                }
-            }
+            copyElements(input.storage, from: start * perImage, into: &slice.storage, at: 0, count: b * perImage)
             var x = slice
             // Kept for the next slice (the first layer holds it too, until released).
             sliceBuffer = slice
@@ -104,11 +102,7 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
                 outPerImage = x.count / b
                 output = Tensor(shape: [n] + Array(x.shape.dropFirst()))
             }
-            output.storage.withUnsafeMutableBufferPointer { target in
-                x.storage.withUnsafeBufferPointer { part in
-                    (target.baseAddress! + start * outPerImage).update(from: part.baseAddress!, count: b * outPerImage)
-                }
-            }
+            copyElements(x.storage, from: 0, into: &output.storage, at: start * outPerImage, count: b * outPerImage)
         }
         releaseSavedActivations()
         return output

@@ -1,3 +1,5 @@
+import ConvKitKernels
+
 /// An instantiated architecture: its layers with weights, in PyTorch `state_dict` naming.
 ///
 /// `forward` takes a batch `[N] + input` (NCHW float32) and returns logits `[N, classes]`;
@@ -54,7 +56,7 @@ public final class Network {
     /// Sets every gradient to zero.
     public func zeroGradients() {
         for p in parameters where p.isTrainable {
-            p.gradient.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }
+            setToZero(&p.gradient.storage)
         }
     }
 }

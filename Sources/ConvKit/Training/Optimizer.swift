@@ -33,22 +33,16 @@ public final class SGD: Optimizer {
             let count = p.value.count
             // A missing (or wrongly sized) velocity starts from zero.
             if mu != 0 && state[p.name]?.count != count { state[p.name] = [Float](repeating: 0, count: count) }
-            let nesterov = self.nesterov
             // The velocity is updated in place inside the dictionary (no copy per step).
-            func update(_ v: UnsafeMutableBufferPointer<Float>) {
-                p.value.storage.withUnsafeMutableBufferPointer { theta in
-                    p.gradient.storage.withUnsafeBufferPointer { grad in
-                        guard let th = theta.baseAddress, let gr = grad.baseAddress else { return }
-                        sgdStep(theta: th, gradient: gr, velocity: mu != 0 ? v.baseAddress : nil, count: count,
-                                learningRate: lr, momentum: mu, weightDecay: wd, nesterov: nesterov)
-                        if let mask = p.mask { for i in 0..<count { theta[i] *= mask[i] } }
-                    }
-                }
+            func update(_ velocity: inout [Float]) {
+                sgdUpdate(&p.value.storage, gradient: p.gradient.storage, velocity: &velocity, mask: p.mask,
+                          learningRate: lr, momentum: mu, weightDecay: wd, nesterov: nesterov)
             }
             if mu != 0 {
-                state[p.name, default: []].withUnsafeMutableBufferPointer { update($0) }
+                update(&state[p.name, default: []])
             } else {
-                update(UnsafeMutableBufferPointer(start: nil, count: 0))
+                var none: [Float] = []
+                update(&none)
             }
         }
     }

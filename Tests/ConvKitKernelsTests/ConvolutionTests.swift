@@ -1,0 +1,168 @@
+import Testing
+@testable import ConvKitKernels
+
+/// The batch convolution kernels (im2col + GEMM, chunked over images) against the direct
+/// definition written as nested loops here. Inputs are small integers, so every sum is exact
+/// in Float whatever its order and the comparisons are exact.
+@Suite struct ConvolutionTests {
+    /// Integers in −3...3 (deterministic).
+    static func integers(_ count: Int, seed: UInt64) -> [Float] {
+        GemmTests.values(count, seed: seed).map { ($0 * 3).rounded() }
+    }
+
+    struct Case: CustomTestStringConvertible, Sendable {
+        var batch: Int, channels: Int, height: Int, width: Int, outputs: Int, groups: Int
+        var kernel: Int, stride: Int, pad: Int, dilation: Int
+        var testDescription: String {
+            "N\(batch) C\(channels) \(height)×\(width) O\(outputs) g\(groups) k\(kernel) s\(stride) p\(pad) d\(dilation)"
+        }
+        var shape: ConvolutionShape {
+            let oh = (height + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1
+            let ow = (width + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1
+            let window = WindowGeometry(channels: channels / groups, height: height, width: width, kernelHeight: kernel,
+                                        kernelWidth: kernel, strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad,
+                                        dilationHeight: dilation, dilationWidth: dilation, outputHeight: oh, outputWidth: ow)
+            return ConvolutionShape(window: window, groups: groups, outputChannels: outputs)
+        }
+    }
+
+    /// Unit stride (C im2col), strided and padded (general im2col), grouped, dilated; batches
+    /// that split unevenly between chunks.
+    static let cases: [Case] = [
+        Case(batch: 3, channels: 2, height: 6, width: 7, outputs: 3, groups: 1, kernel: 3, stride: 1, pad: 0, dilation: 1),
+        Case(batch: 4, channels: 4, height: 5, width: 5, outputs: 6, groups: 2, kernel: 3, stride: 2, pad: 1, dilation: 1),
+        Case(batch: 5, channels: 3, height: 7, width: 6, outputs: 2, groups: 1, kernel: 2, stride: 1, pad: 1, dilation: 2),
+        Case(batch: 1, channels: 1, height: 4, width: 4, outputs: 1, groups: 1, kernel: 1, stride: 1, pad: 0, dilation: 1),
+    ]
+
+    /// y[n, o, oy, ox] = b[o] + Σ_{c in o's group, i, j} w[o, c, i, j] · x[n, c, oy·s − p + i·d, ox·s − p + j·d].
+    static func naiveForward(_ t: Case, x: [Float], w: [Float], b: [Float]?) -> [Float] {
+        let g = t.shape.window
+        let (og, cg) = (t.outputs / t.groups, t.channels / t.groups)
+        var y = [Float](repeating: 0, count: t.batch * t.outputs * g.outputHeight * g.outputWidth)
+        for n in 0..<t.batch {
+            for o in 0..<t.outputs {
+                for oy in 0..<g.outputHeight {
+                    for ox in 0..<g.outputWidth {
+                        var total = b?[o] ?? 0
+                        for cl in 0..<cg {
+                            let c = (o / og) * cg + cl
+                            for i in 0..<t.kernel {
+                                for j in 0..<t.kernel {
+                                    let yy = oy * t.stride - t.pad + i * t.dilation, xx = ox * t.stride - t.pad + j * t.dilation
+                                    guard yy >= 0, yy < t.height, xx >= 0, xx < t.width else { continue }
+                                    total += w[((o * cg + cl) * t.kernel + i) * t.kernel + j]
+                                        * x[((n * t.channels + c) * t.height + yy) * t.width + xx]
+                                }
+                            }
+                        }
+                        y[((n * t.outputs + o) * g.outputHeight + oy) * g.outputWidth + ox] = total
+                    }
+                }
+            }
+        }
+        return y
+    }
+
+    /// The adjoint sums: dW[o, cl, i, j] = Σ dy·x, db[o] = Σ dy, dx[n, c, yy, xx] = Σ dy·w over
+    /// the same (output, tap) pairs as the forward definition.
+    static func naiveBackward(_ t: Case, x: [Float], w: [Float], dy: [Float]) -> (dw: [Float], db: [Float], dx: [Float]) {
+        let g = t.shape.window
+        let (og, cg) = (t.outputs / t.groups, t.channels / t.groups)
+        var dw = [Float](repeating: 0, count: w.count), db = [Float](repeating: 0, count: t.outputs)
+        var dx = [Float](repeating: 0, count: x.count)
+        for n in 0..<t.batch {
+            for o in 0..<t.outputs {
+                for oy in 0..<g.outputHeight {
+                    for ox in 0..<g.outputWidth {
+                        let d = dy[((n * t.outputs + o) * g.outputHeight + oy) * g.outputWidth + ox]
+                        db[o] += d
+                        for cl in 0..<cg {
+                            let c = (o / og) * cg + cl
+                            for i in 0..<t.kernel {
+                                for j in 0..<t.kernel {
+                                    let yy = oy * t.stride - t.pad + i * t.dilation, xx = ox * t.stride - t.pad + j * t.dilation
+                                    guard yy >= 0, yy < t.height, xx >= 0, xx < t.width else { continue }
+                                    let wi = ((o * cg + cl) * t.kernel + i) * t.kernel + j
+                                    let xi = ((n * t.channels + c) * t.height + yy) * t.width + xx
+                                    dw[wi] += d * x[xi]
+                                    dx[xi] += d * w[wi]
+                                }
+                            }
+                        }
+                    }
+                }
+            }
+        }
+        return (dw, db, dx)
+    }
+
+    @Test(arguments: cases)
+    func forwardMatchesDefinition(t: Case) {
+        let s = t.shape
+        let x = Self.integers(t.batch * t.channels * t.height * t.width, seed: 1)
+        let w = Self.integers(t.outputs * s.window.columnRows, seed: 2)
+        let b = Self.integers(t.outputs, seed: 3)
+        for bias in [b, nil] {
+            let expected = Self.naiveForward(t, x: x, w: w, b: bias)
+            for threads in [1, 2, 3] {
+                for keep in [false, true] {
+                    var y = [Float](repeating: .nan, count: expected.count)
+                    var columns: [Float] = []
+                    convolutionForward(x, weight: w, bias: bias, s, batch: t.batch, y: &y, columns: &columns,
+                                       keepColumns: keep, threads: threads)
+                    #expect(y == expected, "threads \(threads) keep \(keep) bias \(bias != nil)")
+                    #expect(columns.count == s.columnsCount(batch: t.batch, threads: threads, keepColumns: keep))
+                }
+            }
+        }
+    }
+
+    @Test(arguments: cases)
+    func backwardMatchesDefinition(t: Case) {
+        let s = t.shape
+        let x = Self.integers(t.batch * t.channels * t.height * t.width, seed: 4)
+        let w = Self.integers(t.outputs * s.window.columnRows, seed: 5)
+        let dy = Self.integers(t.batch * t.outputs * s.window.columnCount, seed: 6)
+        let (dw, db, dxExpected) = Self.naiveBackward(t, x: x, w: w, dy: dy)
+        // Gradients accumulate: start from 1 everywhere, expect 1 + the batch's sum.
+        for threads in [1, 2, 3] {
+            for keep in [false, true] {
+                var columns: [Float] = []
+                var y = [Float](repeating: 0, count: dy.count)
+                convolutionForward(x, weight: w, bias: nil, s, batch: t.batch, y: &y, columns: &columns, keepColumns: keep, threads: threads)
+                var gradW = [Float](repeating: 1, count: w.count), gradB = [Float](repeating: 1, count: t.outputs)
+                var dx = [Float](repeating: 0, count: x.count)
+                var partialW: [Float] = [], partialB: [Float] = []
+                convolutionBackward(dy, input: x, weight: w, s, batch: t.batch, weightGradient: &gradW, biasGradient: &gradB,
+                                    mask: nil, dx: &dx, needsInputGradient: true, columns: &columns, columnsKept: keep,
+                                    partialWeights: &partialW, partialBiases: &partialB, threads: threads)
+                #expect(gradW == dw.map { $0 + 1 }, "threads \(threads) keep \(keep)")
+                #expect(gradB == db.map { $0 + 1 }, "threads \(threads) keep \(keep)")
+                #expect(dx == dxExpected, "threads \(threads) keep \(keep)")
+            }
+        }
+    }
+
+    /// A 0/1 mask zeroes the masked weight gradients (direct and chunked paths); without a bias
+    /// (empty bias gradient) and without the input gradient, dx stays untouched.
+    @Test func maskNoBiasNoInputGradient() {
+        let t = Self.cases[0]
+        let s = t.shape
+        let x = Self.integers(t.batch * t.channels * t.height * t.width, seed: 7)
+        let w = Self.integers(t.outputs * s.window.columnRows, seed: 8)
+        let dy = Self.integers(t.batch * t.outputs * s.window.columnCount, seed: 9)
+        let mask = (0..<w.count).map { Float($0 % 3 == 0 ? 0 : 1) }
+        let dw = Self.naiveBackward(t, x: x, w: w, dy: dy).dw
+        for threads in [1, 2] {
+            var columns: [Float] = [], partialW: [Float] = [], partialB: [Float] = []
+            var gradW = [Float](repeating: 0, count: w.count), noBias: [Float] = [], dx: [Float] = []
+            convolutionBackward(dy, input: x, weight: w, s, batch: t.batch, weightGradient: &gradW, biasGradient: &noBias,
+                                mask: mask, dx: &dx, needsInputGradient: false, columns: &columns, columnsKept: false,
+                                partialWeights: &partialW, partialBiases: &partialB, threads: threads)
+            #expect(gradW == zip(dw, mask).map { $0 * $1 }, "threads \(threads)")
+            #expect(gradW.enumerated().allSatisfy { $0.offset % 3 != 0 || $0.element == 0 })
+            #expect(noBias.isEmpty && dx.isEmpty)
+        }
+    }
+}
