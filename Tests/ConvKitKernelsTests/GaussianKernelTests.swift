@@ -82,7 +82,7 @@ import Testing
     @Test func byteGramIsExact() {
         // 300 rows: one full block of 256 and one of 44. Bytes up to 255, so XᵀX entries reach 300·255².
         let rows = 300, D = 9, Dp = paddedOrder(D)
-        let bytes = (0..<(rows * D)).map { UInt8(($0 * 37 + $0 / 7) % 256) }
+        let bytes = (0..<(rows * D)).map { (i: Int) -> UInt8 in UInt8((i * 37 + i / 7) % 256) }
         let gram = byteGramUpper(bytes, rowCount: rows, featureCount: D)
         for i in 0..<D {
             for j in i..<D {

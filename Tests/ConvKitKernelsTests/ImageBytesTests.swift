@@ -5,7 +5,7 @@ import Testing
 @Suite struct ImageBytesTests {
     /// A table that makes every output traceable: channel c, byte x → 1000·c + x.
     static func table(channels: Int) -> [Float] {
-        (0..<(channels * 256)).map { Float(1000 * ($0 / 256) + $0 % 256) }
+        (0..<(channels * 256)).map { (i: Int) -> Float in Float(1000 * (i / 256) + i % 256) }
     }
 
     @Test func recordsAreSplitAndBadLabelsFound() {
@@ -26,7 +26,7 @@ import Testing
 
     @Test func gatherConvertsImagesInOrder() {
         // 3 images of 2 channels × 4 bytes; batch = images 2, 0 (order[1...2]).
-        let pixels = (0..<24).map { UInt8($0 * 9 % 256) }
+        let pixels = (0..<24).map { (i: Int) -> UInt8 in UInt8(i * 9 % 256) }
         let order = [1, 2, 0], table = Self.table(channels: 2)
         var out = [Float](repeating: -1, count: 2 * 8 + 3)
         gatherBytesThroughTable(pixels, imageSize: 8, channels: 2, order: order, first: 1, count: 2, table: table, into: &out)
@@ -39,7 +39,7 @@ import Testing
     @Test func shiftedConversionMatchesPadCropFlip() {
         // One 2×3×4 image at offset 5 of the pixel array, written at offset 3 of the output.
         let (c, h, w) = (2, 3, 4)
-        let pixels = (0..<(5 + c * h * w)).map { UInt8(1 + $0 * 7 % 200) }
+        let pixels = (0..<(5 + c * h * w)).map { (i: Int) -> UInt8 in UInt8(1 + i * 7 % 200) }
         let table = Self.table(channels: c)
         for shiftY in -4...4 {
             for shiftX in -4...4 {
@@ -65,7 +65,7 @@ import Testing
 
     @Test func histogramCountsEveryChannel() {
         // 5 images of 3 channels × 7 bytes.
-        let pixels = (0..<(5 * 3 * 7)).map { UInt8($0 * 13 % 11) }
+        let pixels = (0..<(5 * 3 * 7)).map { (i: Int) -> UInt8 in UInt8(i * 13 % 11) }
         let histogram = byteHistogram(pixels, imageCount: 5, channels: 3, plane: 7)
         var expected = [Int](repeating: 0, count: 3 * 256)
         for (i, byte) in pixels.enumerated() { expected[(i / 7) % 3 * 256 + Int(byte)] += 1 }

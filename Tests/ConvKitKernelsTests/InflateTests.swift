@@ -13,7 +13,7 @@ import Testing
     @Test func roundTripsAndJoinsMembers() throws {
         // 200,000 bytes of 16 values compress to far less than 16 KiB, so the output starts at 64 KiB and
         // doubles: to 256 KiB under a 1 MiB limit, to 128 KiB and then exactly 200,000 under a 200,000 limit.
-        let bytes = (0..<200_000).map { UInt8(($0 * 7 + $0 / 3) % 16) }
+        let bytes = (0..<200_000).map { (i: Int) -> UInt8 in UInt8((i * 7 + i / 3) % 16) }
         let packed = try Self.deflated(bytes)
         #expect(packed.count < bytes.count && packed[0] == 0x1F && packed[1] == 0x8B)
         #expect(inflateBounded(packed, maxOutputSize: 1 << 20) == .inflated(bytes))
