@@ -14,6 +14,21 @@ public struct SummaryRow: Equatable, Sendable {
     public var field: ReceptiveField
     /// Arithmetic behind the output shape and receptive field, for `--explain`.
     public var shapeNotes: [String]
+    /// The rows this row reads (`input` for the model input): Keras' "Connected to". A plain
+    /// chain reads the row before; a merge (`Add`, `Concat`) lists each of its inputs.
+    public var inputs: [String]
+
+    public init(name: String, kind: String, input: Shape, output: Shape, cost: LayerCost, field: ReceptiveField,
+                shapeNotes: [String], inputs: [String] = []) {
+        self.name = name
+        self.kind = kind
+        self.input = input
+        self.output = output
+        self.cost = cost
+        self.field = field
+        self.shapeNotes = shapeNotes
+        self.inputs = inputs
+    }
 }
 
 /// Totals over all rows of a summary (per example).

@@ -159,12 +159,12 @@ public struct GradientFlow: Sendable {
                             notes: ["\(depth) linear layers, \(depth - 1) hidden of width \(width) with \(activation.rawValue)"])
     }
 
-    /// `architecture` with every ReLU, Sigmoid and Tanh replaced by `activation` (same names).
+    /// `architecture` with every activation layer (``ActivationLayer``) replaced by `activation` (same names).
     /// - Returns: the new architecture and how many activations were replaced.
     public static func replacingActivations(_ architecture: Architecture, with activation: Activation, input: Shape? = nil) throws -> (Architecture, Int) {
         var replaced = 0
         let (body, _) = try LayerTree.map(architecture.body, input: input ?? architecture.input, path: "") { site in
-            guard site.layer is ReLU || site.layer is Sigmoid || site.layer is Tanh else { return nil }
+            guard site.layer is any ActivationLayer else { return nil }
             replaced += 1
             return [activation.layer(site.layer.name)]
         }

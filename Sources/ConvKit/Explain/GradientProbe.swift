@@ -12,15 +12,19 @@ struct GradientProbe: LeafLayer, InstantiableLayer {
         try wrapped.receptiveField(after: field, input: input, path: path)
     }
     func shapeFormula(input: Shape, output: Shape) -> [String] { wrapped.shapeFormula(input: input, output: output) }
+    func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask {
+        try wrapped.inputPositions(of: mask, input: input, output: output, path: path)
+    }
 
     func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
         ProbeRuntime(path: path, kind: kind, output: try outputShape(for: input, path: path),
                      inner: try wrapped.makeRuntime(input: input, path: path, random: &random))
     }
 
-    /// `architecture` with every instantiable leaf wrapped in a probe.
+    /// `architecture` with every instantiable leaf (merges included) wrapped in a probe.
     static func wrap(_ architecture: Architecture, input: Shape) throws -> Architecture {
         let (body, _) = try LayerTree.map(architecture.body, input: input, path: "") { site in
+            if let merge = site.layer as? any MergeLayer { return [MergeProbe(wrapped: merge)] }
             guard let leaf = site.layer as? any LeafLayer & InstantiableLayer else { return nil }
             return [GradientProbe(wrapped: leaf)]
         }
@@ -34,14 +38,13 @@ struct GradientProbe: LeafLayer, InstantiableLayer {
         switch runtime {
         case let probe as ProbeRuntime: return [probe]
         case let sequential as SequentialRuntime: return sequential.children.flatMap(probes)
-        case let concat as ConcatRuntime: return concat.branches.flatMap(probes)
         default: return []
         }
     }
 }
 
 /// Runs the wrapped runtime and keeps the last ∂L/∂output it was given.
-final class ProbeRuntime: LayerRuntime {
+class ProbeRuntime: LayerRuntime {
     let path: String
     let kind: String
     let output: Shape
@@ -63,5 +66,46 @@ final class ProbeRuntime: LayerRuntime {
     func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor {
         outputGradient = gradient
         return try inner.backward(gradient, &context)
+    }
+
+    /// Keeps `gradient` as the last ∂L/∂y.
+    func record(_ gradient: Tensor) { outputGradient = gradient }
+}
+
+/// A merge layer wrapped like ``GradientProbe``: its runtime remembers ∂L/∂y.
+struct MergeProbe: MergeLayer, InstantiableLayer {
+    let wrapped: any MergeLayer
+
+    var name: String { wrapped.name }
+    var kind: String { wrapped.kind }
+    func outputShape(for inputs: [Shape], path: String) throws -> Shape { try wrapped.outputShape(for: inputs, path: path) }
+    func cost(inputs: [Shape], output: Shape, path: String) throws -> LayerCost { try wrapped.cost(inputs: inputs, output: output, path: path) }
+    func shapeFormula(inputs: [Shape], output: Shape) -> [String] { wrapped.shapeFormula(inputs: inputs, output: output) }
+    func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
+        try wrapped.receptiveField(after: field, input: input, path: path)
+    }
+    func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        try makeMergeRuntime(inputs: [input], path: path)
+    }
+    func makeMergeRuntime(inputs: [Shape], path: String) throws -> any MergeRuntime {
+        MergeProbeRuntime(path: path, kind: kind, output: try outputShape(for: inputs, path: path),
+                          inner: try wrapped.makeMergeRuntime(inputs: inputs, path: path))
+    }
+}
+
+/// Runs the wrapped merge and keeps the last ∂L/∂output it was given.
+final class MergeProbeRuntime: ProbeRuntime, MergeRuntime {
+    let merge: any MergeRuntime
+
+    init(path: String, kind: String, output: Shape, inner: any MergeRuntime) {
+        merge = inner
+        super.init(path: path, kind: kind, output: output, inner: inner)
+    }
+
+    func forward(_ inputs: [Tensor], _ context: inout RunContext) throws -> Tensor { try merge.forward(inputs, &context) }
+
+    func backward(merging gradient: Tensor, _ context: inout RunContext) throws -> [Tensor] {
+        record(gradient)
+        return try merge.backward(merging: gradient, &context)
     }
 }

@@ -44,31 +44,13 @@ public struct ReceptiveFieldMap: Sendable {
         public var output: Shape
     }
 
-    /// Every leaf layer and concat join of `architecture` with its output shape for `input`.
+    /// Every node of `architecture`'s graph (leaf layers, adds and concat joins) with its output
+    /// shape for `input`, in execution order.
     public static func sites(_ architecture: Architecture, input: Shape) throws -> [Site] {
-        var sites: [Site] = []
-        func visit(_ layer: any Layer, _ shape: Shape, _ path: String) throws -> Shape {
-            if let sequential = layer as? Sequential {
-                var shape = shape
-                for child in sequential.layers { shape = try visit(child, shape, joinPath(path, child.name)) }
-                return shape
-            }
-            if let concat = layer as? Concat {
-                for branch in concat.branches { _ = try visit(branch, shape, joinPath(path, branch.name)) }
-                let output = try concat.outputShape(for: shape, path: path)
-                sites.append(Site(path: concatName(path), kind: concat.kind, output: output))
-                return output
-            }
-            let output = try layer.outputShape(for: shape, path: path)
-            sites.append(Site(path: path, kind: layer.kind, output: output))
-            return output
-        }
-        _ = try visit(architecture.body, input, "")
-        return sites
+        let graph = try LayerGraph(architecture.body)
+        let shapes = try graph.shapes(for: input)
+        return zip(graph.nodes, shapes).map { Site(path: $0.path, kind: $0.layer.kind, output: $1) }
     }
-
-    /// The summary's name for a concat join (`concat` when anonymous).
-    static func concatName(_ path: String) -> String { path.isEmpty ? "concat" : path }
 
     /// Walks `architecture` (for `input`, its default when `nil`) back from `layer` (default: the
     /// last layer with a `C×H×W` output) at `position` (default: the centre `(⌊(H'−1)/2⌋, ⌊(W'−1)/2⌋)`).
@@ -100,103 +82,54 @@ public struct ReceptiveFieldMap: Sendable {
         guard at.row >= 0, at.row < height, at.column >= 0, at.column < width else {
             throw ConvKitError.invalidArgument(name: "--at", reason: "\(at.row),\(at.column) is outside the \(height)×\(width) output of '\(site.path)': rows 0…\(height - 1), columns 0…\(width - 1)")
         }
-        var walk = Walk(target: site.path)
         let start = PixelMask(height: height, width: width, pixel: at)
-        guard let mask = try walk.sequence(architecture.body, input: input, path: "", from: start) else {
+        let graph = try LayerGraph(architecture.body)
+        guard let target = graph.nodes.lastIndex(where: { $0.path == site.path }) else {
             throw ConvKitError.invalidArgument(name: "--layer", reason: "'\(site.path)' was not found on the walk")
         }
-        walk.steps.append(Step(layer: "input", kind: "", shape: input, mask: mask))
+        let steps = try Self.walk(graph, shapes: try graph.shapes(for: input), input: input, from: target, start: start)
         self.layer = site.path
         self.position = at
         self.input = input
-        self.steps = walk.steps
-    }
-}
-
-/// The backward walk: finds the target, then maps masks back through every layer before it.
-private struct Walk {
-    let target: String
-    var steps: [ReceptiveFieldMap.Step] = []
-
-    /// Whether `layer` (at `path`) is or contains the target.
-    func contains(_ layer: any Layer, path: String) -> Bool {
-        if let sequential = layer as? Sequential {
-            return sequential.layers.contains { contains($0, path: joinPath(path, $0.name)) }
-        }
-        if let concat = layer as? Concat {
-            return ReceptiveFieldMap.concatName(path) == target || concat.branches.contains { contains($0, path: joinPath(path, $0.name)) }
-        }
-        return path == target
+        self.steps = steps
     }
 
-    /// If `sequential` contains the target: the input mask of the target's `start` mask.
-    mutating func sequence(_ sequential: Sequential, input: Shape, path: String, from start: PixelMask) throws -> PixelMask? {
-        var shapes = [input]
-        for child in sequential.layers { shapes.append(try child.outputShape(for: shapes[shapes.count - 1], path: joinPath(path, child.name))) }
-        guard let index = sequential.layers.firstIndex(where: { contains($0, path: joinPath(path, $0.name)) }) else { return nil }
-        let child = sequential.layers[index], childPath = joinPath(path, child.name)
-        var mask: PixelMask
-        if let nested = child as? Sequential {
-            guard let found = try sequence(nested, input: shapes[index], path: childPath, from: start) else { return nil }
-            mask = found
-        } else if let concat = child as? Concat, ReceptiveFieldMap.concatName(childPath) != target {
-            // The target is inside one branch: only that branch matters.
-            guard let branch = concat.branches.first(where: { contains($0, path: joinPath(childPath, $0.name)) }),
-                  let found = try sequence(branch, input: shapes[index], path: joinPath(childPath, branch.name), from: start) else { return nil }
-            mask = found
-        } else {
-            mask = try back(child, input: shapes[index], output: shapes[index + 1], path: childPath, mask: start)
-        }
-        for earlier in stride(from: index - 1, through: 0, by: -1) {
-            let layer = sequential.layers[earlier]
-            mask = try back(layer, input: shapes[earlier], output: shapes[earlier + 1], path: joinPath(path, layer.name), mask: mask)
-        }
-        return mask
-    }
-
-    /// Records `mask` on `layer`'s output and returns the mask on its input.
-    mutating func back(_ layer: any Layer, input: Shape, output: Shape, path: String, mask: PixelMask) throws -> PixelMask {
-        if let sequential = layer as? Sequential {
-            var shapes = [input]
-            for child in sequential.layers { shapes.append(try child.outputShape(for: shapes[shapes.count - 1], path: joinPath(path, child.name))) }
-            var mask = mask
-            for index in sequential.layers.indices.reversed() {
-                let child = sequential.layers[index]
-                mask = try back(child, input: shapes[index], output: shapes[index + 1], path: joinPath(path, child.name), mask: mask)
+    /// The backward walk over the graph: from the target node's mask, every node before it (in
+    /// reverse execution order) that reaches the target maps its output mask to its inputs by its
+    /// own rule (``LeafLayer/inputPositions(of:input:output:path:)``; a merge gives every input
+    /// the same positions). Where a tensor feeds several layers, their masks are united.
+    static func walk(_ graph: LayerGraph, shapes: [Shape], input: Shape, from target: Int, start: PixelMask) throws -> [Step] {
+        var masks = [PixelMask?](repeating: nil, count: graph.nodes.count)
+        var inputMask: PixelMask?
+        masks[target] = start
+        var steps: [Step] = []
+        func shape(_ reference: Int) -> Shape { reference == LayerGraph.graphInput ? input : shapes[reference] }
+        for index in stride(from: target, through: 0, by: -1) {
+            guard let mask = masks[index] else { continue }
+            let node = graph.nodes[index]
+            steps.append(Step(layer: node.path, kind: node.layer.kind, shape: shapes[index], mask: mask))
+            var reads: [PixelMask] = []
+            if node.layer is any MergeLayer {
+                reads = node.inputs.map { _ in mask }
+            } else {
+                let before = shape(node.inputs[0])
+                guard before.rank == 3 else {
+                    throw ConvKitError.invalidLayer(layer: node.path, reason: "expected a C×H×W input on the way to the target, found \(before)")
+                }
+                reads = [try node.layer.inputPositions(of: mask, input: before, output: shapes[index], path: node.path)]
             }
-            return mask
-        }
-        steps.append(ReceptiveFieldMap.Step(layer: layer is Concat ? ReceptiveFieldMap.concatName(path) : path, kind: layer.kind,
-                                            shape: output, mask: mask))
-        if let concat = layer as? Concat {
-            var joined: PixelMask?
-            for branch in concat.branches {
-                let branchMask = try back(branch, input: input, output: output, path: joinPath(path, branch.name), mask: mask)
-                joined = joined.map { $0.union(branchMask) } ?? branchMask
+            for (source, read) in zip(node.inputs, reads) {
+                if source == LayerGraph.graphInput {
+                    inputMask = inputMask.map { $0.union(read) } ?? read
+                } else {
+                    masks[source] = masks[source].map { $0.union(read) } ?? read
+                }
             }
-            guard let joined else { throw ConvKitError.invalidLayer(layer: path, reason: "concat needs at least one branch") }
-            return joined
         }
-        guard input.rank == 3 else {
-            throw ConvKitError.invalidLayer(layer: path, reason: "expected a C×H×W input on the way to the target, found \(input)")
+        guard let inputMask else {
+            throw ConvKitError.invalidLayer(layer: graph.nodes[target].path, reason: "does not depend on the network input")
         }
-        let (h, w) = (input.dimensions[1], input.dimensions[2])
-        switch layer {
-        case let conv as Conv2d:
-            return mask.throughWindow(WindowRule(conv.geometry(input: input, output: output)), inputHeight: h, inputWidth: w)
-        case let pool as MaxPool2d:
-            return mask.throughWindow(WindowRule(pool.window.geometry(input: input, output: output)), inputHeight: h, inputWidth: w)
-        case let pool as AvgPool2d:
-            return mask.throughWindow(WindowRule(pool.window.geometry(input: input, output: output)), inputHeight: h, inputWidth: w)
-        case let sub as Subsampling:
-            return mask.throughWindow(WindowRule(kernel: Size2(sub.kernel), stride: Size2(sub.kernel), padding: Size2(0), dilation: Size2(1)),
-                                      inputHeight: h, inputWidth: w)
-        case is AdaptiveAvgPool2d:
-            return mask.throughAdaptivePool(inputHeight: h, inputWidth: w)
-        case is any ElementwiseLayer, is BatchNorm, is LocalResponseNorm:
-            return mask
-        default:
-            throw ConvKitError.invalidLayer(layer: path, reason: "the receptive-field walk does not know how \(layer.kind) maps positions")
-        }
+        steps.append(Step(layer: "input", kind: "", shape: input, mask: inputMask))
+        return steps
     }
 }

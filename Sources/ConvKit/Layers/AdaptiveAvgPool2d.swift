@@ -61,6 +61,11 @@ public struct AdaptiveAvgPool2d: LeafLayer {
         let kernel = (try Self.longestWindow(h, outputSize.height), try Self.longestWindow(w, outputSize.width))
         return try field.through(effectiveKernel: kernel, stride: (max(h / outputSize.height, 1), max(w / outputSize.width, 1)))
     }
+
+    /// Output (i, j) reads its adaptive window: rows ⌊i·H/H'⌋ … ⌈(i+1)·H/H'⌉ − 1, likewise columns.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask {
+        mask.throughAdaptivePool(inputHeight: input.dimensions[1], inputWidth: input.dimensions[2])
+    }
 }
 
 import ConvKitKernels

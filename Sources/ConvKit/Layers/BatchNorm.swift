@@ -52,6 +52,9 @@ public struct BatchNorm: LeafLayer {
         }
         return cost
     }
+
+    /// Output (i, j) reads input (i, j): normalisation is per channel, position by position.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask { mask }
 }
 
 extension BatchNorm: InstantiableLayer {

@@ -1,11 +1,15 @@
-/// Parallel branches on the same input, joined along channels (an Inception module).
+import ConvKitKernels
+
+/// Tensors joined along channels: parallel branches on the same input (an Inception module),
+/// or, with no branches, the layers named by its ``Sequential/inputs`` in the enclosing list.
 ///
-/// Every branch must produce `C_i×H×W` with the same `H×W`; the output is `(Σ C_i)×H×W`.
+/// Every joined tensor must be `C_i×H×W` with the same `H×W`; the output is `(Σ C_i)×H×W`.
 /// The summary lists each branch's layers, then one `Concat` row for the join, whose units are
 /// the concatenated output (a new tensor; no parameters, MACs or connections). Receptive field:
-/// the largest branch field (and largest jump) per axis.
-public struct Concat: Layer {
+/// the largest field (and largest jump) per axis over the joined tensors.
+public struct Concat: LayerBlock {
     public var name: String
+    /// The branches, each reading the concat's input; empty when the concat joins named inputs.
     public var branches: [Sequential]
     public var kind: String { "Concat" }
 
@@ -14,117 +18,127 @@ public struct Concat: Layer {
         self.branches = branches
     }
 
-    private func join(_ outputs: [Shape], path: String) throws -> Shape {
-        guard let first = outputs.first else {
+    public var parts: [Sequential] { branches }
+
+    public func replacingParts(_ parts: [Sequential]) -> Concat { Concat(name: name, branches: parts) }
+
+    public func inputOfPart(_ index: Int, blockInput: Shape, earlierOutputs: [Shape]) -> Shape { blockInput }
+
+    public func expand(into graph: inout LayerGraph, inputs: [Int], path: String) throws -> Int {
+        let join = ConcatJoin(name: name, branchPaths: branches.map { joinPath(path, $0.name) })
+        let nodePath = path.isEmpty ? "concat" : path
+        guard !branches.isEmpty else {
+            guard inputs.count >= 2 else {
+                throw ConvKitError.invalidLayer(layer: nodePath, reason: "concat needs at least one branch, or two or more inputs")
+            }
+            return graph.addNode(join, path: nodePath, inputs: inputs)
+        }
+        guard inputs.count == 1 else {
+            throw ConvKitError.invalidLayer(layer: nodePath, reason: "a concat with branches reads one input, but \(inputs.count) are named")
+        }
+        var seen = Set<String>()
+        for branch in branches where !seen.insert(branch.name).inserted {
+            throw ConvKitError.invalidLayer(layer: path, reason: "two branches are named '\(branch.name)'")
+        }
+        var ends: [Int] = []
+        for branch in branches {
+            ends.append(try graph.add(branch, path: joinPath(path, branch.name), input: inputs[0]))
+        }
+        return graph.addNode(join, path: nodePath, inputs: ends, shownInput: inputs[0])
+    }
+}
+
+extension Concat: InstantiableLayer {
+    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        try SequentialRuntime(graph: try LayerGraph(block: self, path: path), input: input, random: &random)
+    }
+}
+
+/// The join of a ``Concat``: its inputs side by side along channels.
+struct ConcatJoin: MergeLayer, InstantiableLayer {
+    var name: String
+    /// The dotted name of each input's branch when the concat has branches (for error messages), else empty.
+    var branchPaths: [String]
+    var kind: String { "Concat" }
+
+    func outputShape(for inputs: [Shape], path: String) throws -> Shape {
+        guard let first = inputs.first else {
             throw ConvKitError.invalidLayer(layer: path, reason: "concat needs at least one branch")
         }
         var channels = 0
-        for (branch, shape) in zip(branches, outputs) {
-            guard shape.rank == 3, shape.dimensions[1...] == first.dimensions[1...] else {
-                throw ConvKitError.shapeMismatch(layer: joinPath(path, branch.name),
-                                                 expected: "C×\(first.dimensions.dropFirst().map(String.init).joined(separator: "×")) like the first branch",
-                                                 found: shape.description)
+        for (index, shape) in inputs.enumerated() {
+            guard shape.rank == 3, first.rank == 3, shape.dimensions[1...] == first.dimensions[1...] else {
+                let what = index < branchPaths.count ? branchPaths[index] : path
+                let expected = first.rank == 3 ? "C×\(first.dimensions.dropFirst().map(String.init).joined(separator: "×")) like the first \(branchPaths.isEmpty ? "input" : "branch")"
+                    : "C×H×W inputs"
+                throw ConvKitError.shapeMismatch(layer: what, expected: expected, found: shape.description)
             }
             channels = try Checked.add(channels, shape.dimensions[0], "channels of \(path)")
         }
         return [channels, first.dimensions[1], first.dimensions[2]]
     }
 
-    private func checkNames(path: String) throws {
-        var seen = Set<String>()
-        for branch in branches where !seen.insert(branch.name).inserted {
-            throw ConvKitError.invalidLayer(layer: path, reason: "two branches are named '\(branch.name)'")
-        }
+    func cost(inputs: [Shape], output: Shape, path: String) throws -> LayerCost { try LayerCost.elementwise(output: output) }
+
+    func shapeFormula(inputs: [Shape], output: Shape) -> [String] {
+        ["C' = \(inputs.map { String($0.dimensions[0]) }.joined(separator: " + ")) = \(output.dimensions[0])"]
     }
 
-    public func outputShape(for input: Shape, path: String) throws -> Shape {
-        try checkNames(path: path)
-        return try join(try branches.map { try $0.outputShape(for: input, path: joinPath(path, $0.name)) }, path: path)
+    func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField { field }
+
+    func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
+        try makeMergeRuntime(inputs: [input], path: path)
     }
 
-    public func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState {
-        try checkNames(path: path)
-        var outputs: [Shape] = []
-        var field: ReceptiveField?
-        for branch in branches {
-            let after = try branch.analyze(state, path: joinPath(path, branch.name), into: &rows)
-            outputs.append(after.shape)
-            field = field.map { $0.union(after.field) } ?? after.field
-        }
-        let output = try join(outputs, path: path)
-        let joined = field ?? state.field
-        let channels = outputs.map { String($0.dimensions[0]) }.joined(separator: " + ")
-        rows.append(SummaryRow(name: path.isEmpty ? "concat" : path, kind: kind, input: state.shape, output: output,
-                               cost: try LayerCost.elementwise(output: output), field: joined,
-                               shapeNotes: ["C' = \(channels) = \(output.dimensions[0])"]))
-        return AnalysisState(shape: output, field: joined)
+    func makeMergeRuntime(inputs: [Shape], path: String) throws -> any MergeRuntime {
+        ConcatRuntime(path: path, inputs: inputs, output: try outputShape(for: inputs, path: path))
     }
 }
 
-extension Concat: InstantiableLayer {
-    public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
-        let output = try outputShape(for: input, path: path)
-        var runtimes: [any LayerRuntime] = []
-        var channels: [Int] = []
-        for branch in branches {
-            let branchPath = joinPath(path, branch.name)
-            runtimes.append(try branch.makeRuntime(input: input, path: branchPath, random: &random))
-            channels.append(try branch.outputShape(for: input, path: branchPath).dimensions[0])
-        }
-        return ConcatRuntime(path: path, input: input, output: output, branches: runtimes, channels: channels)
-    }
-}
-
-/// Forward: every branch on the same input, outputs copied side by side along channels.
-/// Backward: ∂L/∂output split by channels, each branch run backward, input gradients summed.
-final class ConcatRuntime: LayerRuntime {
+/// Forward: the inputs copied side by side along channels, image by image.
+/// Backward: ∂L/∂output split by channels, one slice per input.
+final class ConcatRuntime: MergeRuntime, StatelessRuntime {
     let path: String
-    let input: Shape, output: Shape
-    let branches: [any LayerRuntime]
-    let channels: [Int]
-    var parameters: [Parameter] { branches.flatMap(\.parameters) }
+    let inputs: [Shape], output: Shape
 
-    init(path: String, input: Shape, output: Shape, branches: [any LayerRuntime], channels: [Int]) {
+    init(path: String, inputs: [Shape], output: Shape) {
         self.path = path
-        self.input = input
+        self.inputs = inputs
         self.output = output
-        self.branches = branches
-        self.channels = channels
     }
 
-    func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
-        try x.requireShape(input, path: path)
+    func forward(_ xs: [Tensor], _ context: inout RunContext) throws -> Tensor {
+        for (x, shape) in zip(xs, inputs) { try x.requireShape(shape, path: path) }
+        let n = xs.first?.batch ?? 0
         let spatial = output.dimensions[1] * output.dimensions[2]
         let total = output.dimensions[0]
-        var y = Tensor(shape: [x.batch] + output.dimensions)
+        var y = Tensor(shape: [n] + output.dimensions)
         var offset = 0
-        for (branch, c) in zip(branches, channels) {
-            let part = try branch.forward(x, &context)
-            for image in 0..<x.batch {
-                let source = image * c * spatial, target = (image * total + offset) * spatial
-                y.storage.replaceSubrange(target..<(target + c * spatial), with: part.storage[source..<(source + c * spatial)])
+        for (part, shape) in zip(xs, inputs) {
+            let c = shape.dimensions[0]
+            for image in 0..<n {
+                copyElements(part.storage, from: image * c * spatial, into: &y.storage, at: (image * total + offset) * spatial, count: c * spatial)
             }
             offset += c
         }
         return y
     }
 
-    func backward(_ dy: Tensor, _ context: inout RunContext) throws -> Tensor {
+    func backward(merging dy: Tensor, _ context: inout RunContext) throws -> [Tensor] {
         try dy.requireShape(output, path: path)
         let spatial = output.dimensions[1] * output.dimensions[2]
         let total = output.dimensions[0]
-        var dx = Tensor(shape: [dy.batch] + input.dimensions)
+        var parts: [Tensor] = []
         var offset = 0
-        for (branch, c) in zip(branches, channels) {
-            var part = Tensor(shape: [dy.batch, c, output.dimensions[1], output.dimensions[2]])
+        for shape in inputs {
+            let c = shape.dimensions[0]
+            var part = Tensor(shape: [dy.batch] + shape.dimensions)
             for image in 0..<dy.batch {
-                let source = (image * total + offset) * spatial, target = image * c * spatial
-                part.storage.replaceSubrange(target..<(target + c * spatial), with: dy.storage[source..<(source + c * spatial)])
+                copyElements(dy.storage, from: (image * total + offset) * spatial, into: &part.storage, at: image * c * spatial, count: c * spatial)
             }
-            let g = try branch.backward(part, &context)
-            for i in 0..<dx.count { dx.storage[i] += g.storage[i] }
+            parts.append(part)
             offset += c
         }
-        return dx
+        return parts
     }
 }

@@ -122,6 +122,11 @@ public struct Conv2d: LeafLayer {
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
         try field.through(effectiveKernel: effectiveKernel.tuple, stride: stride.tuple)
     }
+
+    /// Output (i, j) reads rows `i·s − p + a·d` (a in 0..<k) and likewise columns, of every input channel.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask {
+        mask.throughWindow(WindowRule(geometry(input: input, output: output)), inputHeight: input.dimensions[1], inputWidth: input.dimensions[2])
+    }
 }
 
 import ConvKitKernels

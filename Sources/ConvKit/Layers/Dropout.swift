@@ -10,10 +10,15 @@ public struct Dropout: ElementwiseLayer {
         self.probability = probability
     }
     public func outputShape(for input: Shape, path: String) throws -> Shape {
-        guard probability >= 0, probability < 1 else {
-            throw ConvKitError.invalidLayer(layer: path, reason: "dropout probability must be in [0, 1), found \(probability)")
+        if let problem = Self.probabilityProblem(probability) {
+            throw ConvKitError.invalidLayer(layer: path, reason: "dropout probability \(probability) \(problem)")
         }
         return input
+    }
+
+    /// Why `p` is not a dropout probability (`nil` when it is one: 0 ≤ p < 1).
+    public static func probabilityProblem(_ p: Double) -> String? {
+        p >= 0 && p < 1 ? nil : "is not a probability in [0, 1)"
     }
 }
 

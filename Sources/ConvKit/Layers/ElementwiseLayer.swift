@@ -10,11 +10,20 @@ extension ElementwiseLayer {
     public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost {
         try LayerCost.elementwise(output: output)
     }
+    /// Output (i, j) reads input (i, j).
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask { mask }
+}
+
+/// An element-wise nonlinearity (ReLU, Sigmoid, Tanh, …). Rewrites that insert an activation
+/// between layers make one of the same kind as the network's, through this protocol.
+public protocol ActivationLayer: ElementwiseLayer, InstantiableLayer {
+    /// The activation named `name`.
+    init(_ name: String)
 }
 
 /// An activation written as `y = f(x)` with a derivative expressible from the output `y`,
 /// computed by the kernel named by ``activation``.
-protocol ActivationFunction: ElementwiseLayer {
+protocol ActivationFunction: ActivationLayer {
     /// The kernel pair: y = f(x) element-wise, and dx = dy · f′(x) with f′ written in terms of y.
     static var activation: ActivationKernel { get }
 }

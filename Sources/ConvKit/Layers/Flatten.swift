@@ -18,6 +18,10 @@ public struct Flatten: LeafLayer {
         let (h, w) = (input.dimensions[1], input.dimensions[2])
         return try field.through(effectiveKernel: (h, w), stride: (h, w))
     }
+    /// A flattened unit has no position on a map: no position rule.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask {
+        throw noPositionRule(kind, path: path)
+    }
 }
 
 extension Flatten: InstantiableLayer {

@@ -17,7 +17,7 @@ public protocol Layer: Sendable {
     func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState
 }
 
-/// A layer without sub-layers: it produces exactly one summary row.
+/// A layer without sub-layers: one node of the model graph, with exactly one summary row.
 public protocol LeafLayer: Layer {
     /// Exact per-example cost given the input and output shapes.
     func cost(input: Shape, output: Shape, path: String) throws -> LayerCost
@@ -25,15 +25,24 @@ public protocol LeafLayer: Layer {
     func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField
     /// The arithmetic behind the output shape, for `--explain` (empty when trivial).
     func shapeFormula(input: Shape, output: Shape) -> [String]
+    /// Which positions of the input (`C×H×W`) the output positions in `mask` read: the layer's
+    /// own rule for `explain receptive-field` (a window for convolution and pooling, the same
+    /// position for element-wise layers).
+    /// - Throws: ``ConvKitError`` when the layer has no spatial position rule (e.g. a linear layer).
+    func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask
 }
 
-/// What flows between layers during analysis: the activation shape and its receptive field.
+/// What flows between layers during analysis: the activation shape, its receptive field and
+/// the summary row that produced it (`input` for the model input).
 public struct AnalysisState: Sendable, Equatable {
     public var shape: Shape
     public var field: ReceptiveField
-    public init(shape: Shape, field: ReceptiveField = .pixel) {
+    /// The name of the row whose output this is (`input` for the network input).
+    public var source: String
+    public init(shape: Shape, field: ReceptiveField = .pixel, source: String = "input") {
         self.shape = shape
         self.field = field
+        self.source = source
     }
 }
 
@@ -49,14 +58,21 @@ extension LeafLayer {
         var notes = shapeFormula(input: state.shape, output: output)
         if field != state.field { notes.append("receptive field: " + field.formula(from: state.field)) }
         rows.append(SummaryRow(name: path, kind: kind, input: state.shape, output: output,
-                               cost: cost, field: field, shapeNotes: notes))
-        return AnalysisState(shape: output, field: field)
+                               cost: cost, field: field, shapeNotes: notes, inputs: [state.source]))
+        return AnalysisState(shape: output, field: field, source: path)
     }
 }
 
-/// Joins a parent path and a child name with a dot (`features` + `0` → `features.0`).
+/// The position rule of layers that have none: every output reads the whole input, which is
+/// not a position-to-position map (linear layers, flatten).
+func noPositionRule(_ kind: String, path: String) -> ConvKitError {
+    ConvKitError.invalidLayer(layer: path, reason: "every output of \(kind) reads its whole input; it has no position-to-position rule")
+}
+
+/// Joins a parent path and a child name with a dot (`features` + `0` → `features.0`); an empty
+/// child name (an anonymous block) stays at the parent's level.
 func joinPath(_ parent: String, _ child: String) -> String {
-    parent.isEmpty ? child : parent + "." + child
+    parent.isEmpty ? child : child.isEmpty ? parent : parent + "." + child
 }
 
 /// Checks that `input` has the given rank, else throws a shape mismatch naming `path`.

@@ -37,6 +37,11 @@ public struct Linear: LeafLayer {
         return LayerCost(units: units, weights: weights, biases: bias ? units : .zero, macs: macs,
                          connections: try LayerCost.weightedConnections(macs: macs, units: units, hasBias: bias))
     }
+
+    /// Every output reads every input: no position rule.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask {
+        throw noPositionRule(kind, path: path)
+    }
 }
 
 import ConvKitKernels

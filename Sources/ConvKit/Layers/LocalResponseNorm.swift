@@ -55,6 +55,9 @@ public struct LocalResponseNorm: LeafLayer {
         let connections = try Count.product([(spatial, spatial.grouped), (links, "\(links) window links")], "connections of \(path)")
         return LayerCost(units: units, connections: connections)
     }
+
+    /// Output (i, j) reads input (i, j) of the neighbouring channels: the same position.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask { mask }
 }
 
 import Foundation

@@ -20,6 +20,11 @@ public struct MaxPool2d: LeafLayer {
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
         try window.receptiveField(after: field)
     }
+
+    /// Output (i, j) reads its pooling window (rows `i·s − p + a·d`, likewise columns) of the same channel.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask {
+        mask.throughWindow(WindowRule(window.geometry(input: input, output: output)), inputHeight: input.dimensions[1], inputWidth: input.dimensions[2])
+    }
 }
 
 extension MaxPool2d: InstantiableLayer {

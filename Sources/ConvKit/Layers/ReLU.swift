@@ -7,7 +7,7 @@ public struct ReLU: ElementwiseLayer {
     public init(_ name: String) { self.name = name }
 }
 
-extension ReLU: ActivationFunction, InstantiableLayer {
+extension ReLU: ActivationFunction {
     /// f′ = 1 where y > 0, else 0 (PyTorch's choice of 0 at x = 0).
     static var activation: ActivationKernel { .relu }
 }

@@ -1,16 +1,27 @@
 import ConvKitKernels
 
-/// Layers run one after another. Child names must be unique within it; a child's dotted
-/// name is `sequential.child` (the top-level body of a model has an empty name).
+/// Layers run one after another — or, where a layer names ``inputs``, as a directed acyclic
+/// graph: a layer reads the output of the layer before it unless `inputs[name]` lists what it
+/// reads instead (earlier layers of this list, or ``inputName`` for what the list itself reads).
+/// Child names must be unique within it; a child's dotted name is `sequential.child` (the
+/// top-level body of a model has an empty name).
 public struct Sequential: Layer {
+    /// The name that stands for the list's own input in ``inputs``.
+    public static let inputName = "input"
     public var name: String
     public var layers: [any Layer]
+    /// For each child (by name) that does not read the layer before it, the names it reads.
+    public var inputs: [String: [String]]
     public var kind: String { "Sequential" }
 
-    public init(name: String, _ layers: [any Layer]) {
+    public init(name: String, _ layers: [any Layer], inputs: [String: [String]] = [:]) {
         self.name = name
         self.layers = layers
+        self.inputs = inputs
     }
+
+    /// Whether every layer reads the one before it (no ``inputs`` anywhere in this list).
+    public var isChain: Bool { inputs.isEmpty }
 
     /// Throws if two children share a name (their parameters would collide).
     func checkUniqueNames(path: String) throws {
@@ -21,41 +32,57 @@ public struct Sequential: Layer {
     }
 
     public func outputShape(for input: Shape, path: String) throws -> Shape {
-        try checkUniqueNames(path: path)
-        var shape = input
-        for layer in layers { shape = try layer.outputShape(for: shape, path: joinPath(path, layer.name)) }
-        return shape
+        try LayerGraph(self, path: path).outputShape(for: input)
     }
 
     public func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState {
-        try checkUniqueNames(path: path)
-        var state = state
-        for layer in layers { state = try layer.analyze(state, path: joinPath(path, layer.name), into: &rows) }
-        return state
+        try LayerGraph(self, path: path).analyze(state, into: &rows)
     }
 }
 
 extension Sequential: InstantiableLayer {
     public func makeRuntime(input: Shape, path: String, random: inout RandomGenerator) throws -> any LayerRuntime {
-        try checkUniqueNames(path: path)
-        var shape = input
-        var children: [any LayerRuntime] = []
-        for layer in layers {
-            let childPath = joinPath(path, layer.name)
-            guard let instantiable = layer as? any InstantiableLayer else {
-                throw ConvKitError.invalidLayer(layer: childPath, reason: "\(layer.kind) cannot be instantiated for training")
-            }
-            children.append(try instantiable.makeRuntime(input: shape, path: childPath, random: &random))
-            shape = try layer.outputShape(for: shape, path: childPath)
-        }
-        return SequentialRuntime(children: children)
+        try SequentialRuntime(graph: try LayerGraph(self, path: path), input: input, random: &random)
     }
 }
 
-/// Runs children in order; backward in reverse order.
+/// Runs a ``LayerGraph``: nodes in order forward, in reverse order backward. A node's output is
+/// kept only until its last reader has run. Backward sums the gradients that reach a tensor
+/// from several readers in the readers' order (first reader first), so a plain chain computes
+/// exactly what a loop over its layers computes.
 final class SequentialRuntime: LayerRuntime, SavesActivations {
+    /// The node runtimes, in execution order (leaf runtimes, or ``MergeRuntime``s for merges).
     let children: [any LayerRuntime]
-    init(children: [any LayerRuntime]) { self.children = children }
+    /// What each node reads (``LayerGraph/graphInput`` for the graph input).
+    let sources: [[Int]]
+    /// The node whose output is returned.
+    let output: Int
+    /// For each node, the last node that reads it (its own index when nothing does).
+    private let lastReader: [Int]
+
+    init(graph: LayerGraph, input: Shape, random: inout RandomGenerator) throws {
+        let shapes = try graph.shapes(for: input)
+        func shape(_ reference: Int) -> Shape { reference == LayerGraph.graphInput ? input : shapes[reference] }
+        var children: [any LayerRuntime] = []
+        for node in graph.nodes {
+            if let merge = node.layer as? any MergeLayer {
+                children.append(try merge.makeMergeRuntime(inputs: node.inputs.map(shape), path: node.path))
+            } else if let leaf = node.layer as? any InstantiableLayer {
+                children.append(try leaf.makeRuntime(input: shape(node.inputs[0]), path: node.path, random: &random))
+            } else {
+                throw ConvKitError.invalidLayer(layer: node.path, reason: "\(node.layer.kind) cannot be instantiated for training")
+            }
+        }
+        var lastReader = Array(graph.nodes.indices)
+        for (index, node) in graph.nodes.enumerated() {
+            for source in node.inputs where source != LayerGraph.graphInput { lastReader[source] = index }
+        }
+        self.children = children
+        self.sources = graph.nodes.map(\.inputs)
+        self.output = graph.output
+        self.lastReader = lastReader
+    }
+
     var parameters: [Parameter] { children.flatMap(\.parameters) }
 
     func releaseSavedActivations() {
@@ -75,9 +102,34 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
         // The previous pass's saved activations are replaced now; dropping them first lets
         // every layer reuse its output buffer in place.
         releaseSavedActivations()
-        var x = input
-        for child in children { x = try child.forward(x, &context) }
-        return x
+        return try run(input, &context)
+    }
+
+    /// One forward pass over the nodes.
+    private func run(_ input: Tensor, _ context: inout RunContext) throws -> Tensor {
+        guard !children.isEmpty else { return input }
+        var outputs = [Tensor?](repeating: nil, count: children.count)
+        for index in children.indices {
+            let reads = sources[index]
+            func value(_ reference: Int) throws -> Tensor {
+                if reference == LayerGraph.graphInput { return input }
+                guard let tensor = outputs[reference] else {
+                    throw ConvKitError.invalidLayer(layer: "node \(index)", reason: "reads a tensor that was already released")
+                }
+                return tensor
+            }
+            if let merge = children[index] as? any MergeRuntime {
+                outputs[index] = try merge.forward(try reads.map(value), &context)
+            } else {
+                outputs[index] = try children[index].forward(try value(reads[0]), &context)
+            }
+            // Drop what no later node reads, so that its buffer can be reused in place.
+            for source in reads where source != LayerGraph.graphInput && lastReader[source] == index && source != output {
+                outputs[source] = nil
+            }
+        }
+        if output == LayerGraph.graphInput { return input }
+        return outputs[output] ?? Tensor(shape: [0])
     }
 
     /// Evaluation-mode forward pass in slices of ``evaluationSlice`` images. What layers save
@@ -93,30 +145,53 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
             releaseSavedActivations()
             var slice = reuse(&sliceBuffer, shape: [b] + imageShape)
             copyElements(input.storage, from: start * perImage, into: &slice.storage, at: 0, count: b * perImage)
-            var x = slice
+            let x = slice
             // Kept for the next slice (the first layer holds it too, until released).
             sliceBuffer = slice
             slice = Tensor(shape: [0])
-            for child in children { x = try child.forward(x, &context) }
+            let y = try run(x, &context)
             if start == 0 {
-                outPerImage = x.count / b
-                output = Tensor(shape: [n] + Array(x.shape.dropFirst()))
+                outPerImage = y.count / b
+                output = Tensor(shape: [n] + Array(y.shape.dropFirst()))
             }
-            copyElements(x.storage, from: 0, into: &output.storage, at: start * outPerImage, count: b * outPerImage)
+            copyElements(y.storage, from: 0, into: &output.storage, at: start * outPerImage, count: b * outPerImage)
         }
         releaseSavedActivations()
         return output
     }
 
     func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor {
-        var g = gradient
+        guard !children.isEmpty else { return gradient }
         let wanted = context.needsInputGradient
         defer { context.needsInputGradient = wanted }
-        for index in children.indices.reversed() {
-            // Only the first child's input gradient is the sequence's own.
-            context.needsInputGradient = index == children.startIndex ? wanted : true
-            g = try children[index].backward(g, &context)
+        // Gradients waiting for each node's output, and for the graph input, latest reader first.
+        var waiting = [[Tensor]](repeating: [], count: children.count)
+        var inputGradients: [Tensor] = []
+        func deliver(_ g: Tensor, to reference: Int) {
+            if reference == LayerGraph.graphInput { inputGradients.append(g) } else { waiting[reference].append(g) }
         }
-        return g
+        deliver(gradient, to: output)
+        for index in children.indices.reversed() {
+            guard let g = Self.sum(waiting[index]) else { continue }
+            waiting[index] = []
+            let reads = sources[index]
+            // A node whose inputs are all the graph input computes ∂L/∂input only when asked to.
+            context.needsInputGradient = reads.allSatisfy { $0 == LayerGraph.graphInput } ? wanted : true
+            if let merge = children[index] as? any MergeRuntime {
+                let parts = try merge.backward(merging: g, &context)
+                for (source, part) in zip(reads, parts) { deliver(part, to: source) }
+            } else {
+                deliver(try children[index].backward(g, &context), to: reads[0])
+            }
+        }
+        return Self.sum(inputGradients) ?? Tensor(shape: [0])
+    }
+
+    /// The sum of gradients delivered latest reader first, added in reader order (earliest
+    /// first); `nil` when none arrived (the node's output reaches no loss).
+    private static func sum(_ gradients: [Tensor]) -> Tensor? {
+        guard var total = gradients.last else { return nil }
+        for g in gradients.dropLast().reversed() { addElements(g.storage, into: &total.storage) }
+        return total
     }
 }

@@ -7,7 +7,7 @@ public struct Sigmoid: ElementwiseLayer {
     public init(_ name: String) { self.name = name }
 }
 
-extension Sigmoid: ActivationFunction, InstantiableLayer {
+extension Sigmoid: ActivationFunction {
     /// f′ = y(1 − y); the forward pass splits by sign so exp never overflows.
     static var activation: ActivationKernel { .sigmoid }
 }

@@ -38,6 +38,12 @@ public struct Subsampling: LeafLayer {
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
         try field.through(effectiveKernel: (kernel, kernel), stride: (kernel, kernel))
     }
+
+    /// Output (i, j) reads the k×k block starting at (i·k, j·k) of the same channel.
+    public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask {
+        mask.throughWindow(WindowRule(kernel: Size2(kernel), stride: Size2(kernel), padding: Size2(0), dilation: Size2(1)),
+                           inputHeight: input.dimensions[1], inputWidth: input.dimensions[2])
+    }
 }
 
 extension Subsampling: InstantiableLayer {

@@ -7,7 +7,7 @@ public struct Tanh: ElementwiseLayer {
     public init(_ name: String) { self.name = name }
 }
 
-extension Tanh: ActivationFunction, InstantiableLayer {
+extension Tanh: ActivationFunction {
     /// f′ = 1 − y².
     static var activation: ActivationKernel { .tanh }
 }

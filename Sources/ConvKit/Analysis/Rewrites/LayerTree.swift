@@ -2,10 +2,15 @@
 struct LeafSite {
     /// The leaf as it is in the original architecture.
     let layer: any LeafLayer
-    /// Its input shape in the *rewritten* network (earlier replacements already applied).
+    /// Its input shape in the *rewritten* network (earlier replacements already applied); a
+    /// merge's first input.
     let input: Shape
+    /// Every input's shape (one, except for a merge).
+    let inputs: [Shape]
     /// Its dotted path in the original architecture (e.g. `branch2.conv3x3`).
     let path: String
+    /// The sibling before it in its ``Sequential`` (the original one), if any.
+    let previous: (any Layer)?
     /// The sibling after it in its ``Sequential`` (the original one), if any.
     let next: (any Layer)?
     /// The sibling after `next`, if any (to look past a batch norm for an activation).
@@ -37,35 +42,44 @@ final class NameAllocator {
     func reserve(_ name: String) { taken.insert(name) }
 }
 
-/// Generic walks over an architecture's tree of layers (``Sequential`` and ``Concat`` children),
-/// written once and shared by every rewrite.
+/// The walks that keep an architecture's structure — rebuilding it leaf by leaf, finding
+/// leaves — written once over ``Sequential`` lists and ``LayerBlock`` parts and shared by every
+/// rewrite, `--batch-norm`/`--dropout` and the gradient probes. Walks that follow the data
+/// (shapes, costs, training, receptive fields) use ``LayerGraph``. Nothing else looks inside
+/// blocks, so a new block kind is handled everywhere once it declares its parts.
 enum LayerTree {
     /// Rebuilds `sequential`, replacing each leaf by the layers `transform` returns (`nil` keeps
-    /// it). Shapes are threaded through the *rewritten* layers with `outputShape(for:path:)`, so a
-    /// transform sees the input its replacement will get, and every replacement is shape-checked.
+    /// it). Shapes are threaded through the *rewritten* layers, so a transform sees the input its
+    /// replacement will get, and every replacement is shape-checked. A leaf replaced by several
+    /// layers hands its `inputs:` to the first of them, and layers that read it read the last.
     /// Returns the new sequential and its output shape.
-    static func map(_ sequential: Sequential, input: Shape, path: String,
+    /// With `checkShapes` false, no shape is computed (sites see empty shapes): for edits that
+    /// need none.
+    static func map(_ sequential: Sequential, input: Shape, path: String, checkShapes: Bool = true,
                     _ transform: (LeafSite) throws -> [any Layer]?) throws -> (Sequential, Shape) {
-        var shape = input
+        var shapes: [String: Shape] = [:]
+        var previousShape = input
         var layers: [any Layer] = []
+        var links: [String: [String]] = [:]
+        /// Original child name → the name that now produces its output.
+        var renamed: [String: String] = [:]
         let names = NameAllocator(taken: sequential.layers.map(\.name))
         let children = sequential.layers
+        func shape(of name: String) -> Shape? { name == Sequential.inputName ? input : shapes[renamed[name] ?? name] }
         for (index, child) in children.enumerated() {
             let childPath = joinPath(path, child.name)
-            let replacement: [any Layer]
+            let named = sequential.inputs[child.name].map { $0.map { renamed[$0] ?? $0 } }
+            // Unknown names are left for the graph to report with its message.
+            let inputShapes = named.map { $0.compactMap(shape(of:)) } ?? [previousShape]
+            let childInput = inputShapes.first ?? previousShape
+            var replacement: [any Layer]
             if let nested = child as? Sequential {
-                let (mapped, output) = try map(nested, input: shape, path: childPath, transform)
-                layers.append(mapped)
-                shape = output
-                continue
-            } else if let concat = child as? Concat {
-                var branches: [Sequential] = []
-                for branch in concat.branches {
-                    branches.append(try map(branch, input: shape, path: joinPath(childPath, branch.name), transform).0)
-                }
-                replacement = [Concat(name: concat.name, branches: branches)]
+                replacement = [try map(nested, input: childInput, path: childPath, checkShapes: checkShapes, transform).0]
+            } else if let block = child as? any LayerBlock {
+                replacement = [try mapBlock(block, input: childInput, path: childPath, checkShapes: checkShapes, transform)]
             } else if let leaf = child as? any LeafLayer {
-                let site = LeafSite(layer: leaf, input: shape, path: childPath,
+                let site = LeafSite(layer: leaf, input: childInput, inputs: inputShapes, path: childPath,
+                                    previous: index > 0 ? children[index - 1] : nil,
                                     next: index + 1 < children.count ? children[index + 1] : nil,
                                     afterNext: index + 2 < children.count ? children[index + 2] : nil,
                                     names: names)
@@ -73,71 +87,78 @@ enum LayerTree {
             } else {
                 replacement = [child]
             }
-            for layer in replacement {
-                shape = try layer.outputShape(for: shape, path: joinPath(path, layer.name))
+            if replacement.isEmpty { replacement = [child] }
+            for (position, layer) in replacement.enumerated() {
+                if position == 0, let named { links[layer.name] = named }
+                let layerShapes = position == 0 ? inputShapes : [previousShape]
+                if checkShapes { previousShape = try outputShape(of: layer, inputs: layerShapes, path: joinPath(path, layer.name)) }
+                shapes[layer.name] = previousShape
                 layers.append(layer)
             }
+            if let last = replacement.last, last.name != child.name { renamed[child.name] = last.name }
         }
-        let rebuilt = Sequential(name: sequential.name, layers)
+        let rebuilt = Sequential(name: sequential.name, layers, inputs: links)
         try rebuilt.checkUniqueNames(path: path)
-        return (rebuilt, shape)
+        return (rebuilt, previousShape)
+    }
+
+    /// The output shape of one (possibly merging) layer for the given input shapes.
+    private static func outputShape(of layer: any Layer, inputs: [Shape], path: String) throws -> Shape {
+        if let merge = layer as? any MergeLayer { return try merge.outputShape(for: inputs, path: path) }
+        return try layer.outputShape(for: inputs.first ?? [], path: path)
+    }
+
+    /// Rebuilds a block part by part (each part mapped with the input the block gives it).
+    private static func mapBlock(_ block: any LayerBlock, input: Shape, path: String, checkShapes: Bool,
+                                 _ transform: (LeafSite) throws -> [any Layer]?) throws -> any LayerBlock {
+        var parts: [Sequential] = []
+        var outputs: [Shape] = []
+        for (index, part) in block.parts.enumerated() {
+            let partInput = block.inputOfPart(index, blockInput: input, earlierOutputs: outputs)
+            let (mapped, output) = try map(part, input: partInput, path: joinPath(path, part.name), checkShapes: checkShapes, transform)
+            parts.append(mapped)
+            outputs.append(output)
+        }
+        return block.replacingParts(parts)
     }
 
     /// Folds `visit` over every leaf in execution order with a state that flows like an
-    /// activation: through a ``Sequential`` in order, and into every ``Concat`` branch from the
-    /// same state, the branch results merged with `join`. The state carries the input shape of
-    /// each leaf in the original network.
-    static func fold<State>(_ layer: any Layer, _ state: State, shape: Shape, path: String,
-                            visit: (any LeafLayer, State, Shape, String) throws -> State,
-                            join: ([State]) -> State) throws -> (State, Shape) {
-        if let sequential = layer as? Sequential {
-            var state = state, shape = shape
-            for child in sequential.layers {
-                (state, shape) = try fold(child, state, shape: shape, path: joinPath(path, child.name), visit: visit, join: join)
-            }
-            return (state, shape)
-        }
-        if let concat = layer as? Concat {
-            var states: [State] = []
-            for branch in concat.branches {
-                states.append(try fold(branch, state, shape: shape, path: joinPath(path, branch.name), visit: visit, join: join).0)
-            }
-            return (join(states), try concat.outputShape(for: shape, path: path))
-        }
-        let output = try layer.outputShape(for: shape, path: path)
-        if let leaf = layer as? any LeafLayer { return (try visit(leaf, state, shape, path), output) }
-        return (state, output)
+    /// activation (see ``LayerGraph/fold(_:input:visit:)``): each leaf gets the states of its
+    /// inputs, a merge one per input.
+    static func fold<State>(_ body: Sequential, _ state: State, input: Shape,
+                            visit: (any LeafLayer, [State], [Shape], String) throws -> State) throws -> State {
+        try LayerGraph(body).fold(state, input: input, visit: visit)
+    }
+
+    /// The lists inside `layer`: a sequential's own layers, a block's parts' layers.
+    private static func children(_ layer: any Layer) -> [any Layer] {
+        if let sequential = layer as? Sequential { return sequential.layers }
+        if let block = layer as? any LayerBlock { return block.parts.flatMap(\.layers) }
+        return []
     }
 
     /// Whether `layer` is or contains a leaf satisfying `predicate`.
     static func contains(_ layer: any Layer, where predicate: (any LeafLayer) -> Bool) -> Bool {
-        if let sequential = layer as? Sequential { return sequential.layers.contains { contains($0, where: predicate) } }
-        if let concat = layer as? Concat { return concat.branches.contains { contains($0, where: predicate) } }
         if let leaf = layer as? any LeafLayer { return predicate(leaf) }
-        return false
+        return children(layer).contains { contains($0, where: predicate) }
     }
 
-    /// All leaves of `layer` in execution order.
+    /// All leaves of `layer` in the order they are written (execution order).
     static func leaves(_ layer: any Layer) -> [any LeafLayer] {
-        if let sequential = layer as? Sequential { return sequential.layers.flatMap(leaves) }
-        if let concat = layer as? Concat { return concat.branches.flatMap(leaves) }
         if let leaf = layer as? any LeafLayer { return [leaf] }
-        return []
+        return children(layer).flatMap(leaves)
     }
 }
 
 /// The element-wise activation to put between layers a rewrite inserts: the kind of the
-/// activation that follows the original layer (looking past one batch norm) when it is ReLU,
-/// Tanh or Sigmoid, else ReLU.
+/// activation that follows the original layer (looking past one batch norm) when there is one,
+/// else ReLU.
 enum InsertedActivation {
     static func make(after site: LeafSite, name: String) -> any Layer {
         var candidate = site.next
         if candidate is BatchNorm { candidate = site.afterNext }
-        switch candidate {
-        case is Tanh: return Tanh(name)
-        case is Sigmoid: return Sigmoid(name)
-        default: return ReLU(name)
-        }
+        if let activation = candidate as? any ActivationLayer { return type(of: activation).init(name) }
+        return ReLU(name)
     }
 
     /// The lower-case suffix for the activation's name (`relu`, `tanh`, `sigmoid`).

@@ -29,12 +29,23 @@ struct WidthMultiplier: ArchitectureRewrite {
     static func gcd(_ a: Int, _ b: Int) -> Int { b == 0 ? a : gcd(b, a % b) }
     static func lcm(_ a: Int, _ b: Int) -> Int { a / gcd(a, b) * b }
 
+    /// Stands for the network input among the producers (its channel count never changes).
+    static let networkInput = "(input)"
+
     /// First pass: follows which layers produced the current activation's channels or features
-    /// (a set, because a concatenation joins several) and records pins and multiples.
+    /// (a set, because a concatenation joins several) and records pins and multiples. The inputs
+    /// of an ``Add`` must keep equal counts, so their producers are tied: if one of them is pinned
+    /// (or is the network input), all are, and they share one multiple.
     func plan(_ body: Sequential, input: Shape) throws -> Plan {
         var plan = Plan()
-        let (producers, _) = try LayerTree.fold(body, Set<String>(), shape: input, path: "", visit: { leaf, producers, shape, path in
-            let count = shape.dimensions.first ?? 0
+        var ties: [Set<String>] = []
+        let producers = try LayerTree.fold(body, Set([Self.networkInput]), input: input, visit: { (leaf: any LeafLayer, states: [Set<String>], shapes: [Shape], path: String) throws -> Set<String> in
+            let producers = states.reduce(into: Set<String>()) { $0.formUnion($1) }
+            let count = shapes.first?.dimensions.first ?? 0
+            if leaf is Add {
+                ties.append(producers)
+                return producers
+            }
             if let conv = leaf as? Conv2d {
                 plan.originalInput[path] = count
                 if conv.connectionTable != nil {
@@ -57,8 +68,25 @@ struct WidthMultiplier: ArchitectureRewrite {
                 return [path]
             }
             return producers
-        }, join: { states in states.reduce(into: Set<String>()) { $0.formUnion($1) } })
+        })
         plan.pinned.formUnion(producers)
+        plan.pinned.insert(Self.networkInput)
+        // Propagate pins and multiples through the ties until nothing changes.
+        var changed = true
+        while changed {
+            changed = false
+            for tie in ties {
+                if !tie.isDisjoint(with: plan.pinned) && !tie.isSubset(of: plan.pinned) {
+                    plan.pinned.formUnion(tie)
+                    changed = true
+                }
+                let multiple = tie.reduce(1) { Self.lcm($0, plan.multiple[$1] ?? 1) }
+                for member in tie where (plan.multiple[member] ?? 1) != multiple {
+                    plan.multiple[member] = multiple
+                    changed = true
+                }
+            }
+        }
         return plan
     }
 
