@@ -54,6 +54,12 @@ public struct Summary: Sendable {
     /// Notes about the model's source and conventions (shown by `--explain`).
     public var notes: [String]
 
+    /// Whether every row reads the row before it (the first reads the input): a plain chain,
+    /// with no branches or merges.
+    public var isChain: Bool {
+        rows.indices.allSatisfy { rows[$0].inputs == [$0 == 0 ? "input" : rows[$0 - 1].name] }
+    }
+
     /// Analyses `architecture` for `input` (the architecture's default input when `nil`).
     public init(_ architecture: Architecture, input: Shape? = nil) throws {
         let input = input ?? architecture.input

@@ -2,11 +2,13 @@
 ///
 /// JSON shape (stable interface): `{"model", "input", "layers": [{"name", "kind", "output",
 /// "units", "weights", "biases", "params", "macs", "connections", "activation_bytes",
-/// "parameter_bytes", "receptive_field", "jump", "receptive_field_hw", "jump_hw"}], "total": {"units",
+/// "parameter_bytes", "receptive_field", "jump", "receptive_field_hw", "jump_hw", "inputs"}], "total": {"units",
 /// "weights", "biases", "params", "macs", "connections", "activation_bytes", "parameter_bytes"},
 /// "output", "receptive_field", "jump"}`; with `explain`, each layer also has `"formulas"`.
 /// Every layer also has `"activation_relative_to_input"`: its units / the input's units (a
 /// fraction, 1.0 = the input's storage); `--explain` shows it as a percentage column `Act./input`.
+/// `"inputs"` lists the rows a row reads (`input` for the model input), Keras' "Connected to";
+/// the table and Markdown show it as a last column `Inputs` when the model is not a plain chain.
 public enum SummaryRenderer {
     static let headers = ["Layer", "Kind", "Output", "Units", "Weights", "Biases", "Params", "MACs", "Connections",
                           "Act. bytes", "Param bytes", "RF", "Jump"]
@@ -29,21 +31,23 @@ public enum SummaryRenderer {
 
     private static func table(_ s: Summary, explain: Bool, relative: Bool? = nil) -> TextTable {
         let relative = relative ?? explain
-        var table = TextTable(headers: headers + (relative ? ["Act./input"] : []),
-                              alignments: [.left, .left, .left] + Array(repeating: .right, count: relative ? 11 : 10))
+        let graph = !s.isChain
+        var table = TextTable(headers: headers + (relative ? ["Act./input"] : []) + (graph ? ["Inputs"] : []),
+                              alignments: [.left, .left, .left] + Array(repeating: .right, count: relative ? 11 : 10) + (graph ? [.left] : []))
         for (index, row) in s.rows.enumerated() {
             let c = row.cost
             table.rows.append([row.name, row.kind, row.output.description, c.units.value.grouped, c.weights.value.grouped,
                                c.biases.value.grouped, c.params.grouped, c.macs.value.grouped, c.connections.value.grouped,
                                c.activationBytes.grouped, c.parameterBytes.grouped, fieldText(row.field.size), fieldText(row.field.jump)]
-                              + (relative ? [Summary.percent(s.activationRelativeToInput(row))] : []))
+                              + (relative ? [Summary.percent(s.activationRelativeToInput(row))] : [])
+                              + (graph ? [row.inputs.joined(separator: ", ")] : []))
             if explain { table.notes[index] = formulas(row, in: s).map { $0.0 == "receptive field" ? "\($0.0): \($0.1)" : "\($0.0) = \($0.1)" } }
         }
         let t = s.totals
         table.rulesBefore.insert(table.rows.count)
         table.rows.append(["Total", "", s.output.description, t.units.grouped, t.weights.grouped, t.biases.grouped, t.params.grouped,
                            t.macs.grouped, t.connections.grouped, t.activationBytes.grouped, t.parameterBytes.grouped,
-                           fieldText(s.field.size), fieldText(s.field.jump)] + (relative ? [""] : []))
+                           fieldText(s.field.size), fieldText(s.field.jump)] + (relative ? [""] : []) + (graph ? [""] : []))
         return table
     }
 
@@ -92,6 +96,7 @@ public enum SummaryRenderer {
                 ("activation_bytes", .int(c.activationBytes)), ("parameter_bytes", .int(c.parameterBytes)),
                 ("receptive_field", .int(row.field.largestSize)), ("jump", .int(row.field.largestJump)),
                 ("receptive_field_hw", pair(row.field.size)), ("jump_hw", pair(row.field.jump)),
+                ("inputs", .array(row.inputs.map { .string($0) })),
             ]
             entries.append(("activation_relative_to_input", s.activationRelativeToInput(row).map { .double($0) } ?? .null))
             if explain { entries.append(("formulas", .object(formulas(row, in: s).map { ($0.0, .string($0.1)) }))) }

@@ -16,6 +16,11 @@ public enum Zoo {
         Entry(name: "inception-naive", description: "Inception module, naive: 1×1/3×3/5×5 conv + 3×3 max-pool branches; 256×32×32", build: { inceptionNaive() }),
         Entry(name: "inception-bottleneck", description: "Inception module with 1×1 bottlenecks (64) before 3×3/5×5 and after the pool; 256×32×32", build: { inceptionBottleneck() }),
         Entry(name: "vgg16", description: "VGG-16, configuration D of Simonyan & Zisserman 2014 (torchvision layout); 3×224×224", build: { vgg16() }),
+        Entry(name: "resnet18", description: "ResNet-18, He et al. 2016 (torchvision layout and names); 3×224×224", build: { resnet18() }),
+        Entry(name: "resnet34", description: "ResNet-34, He et al. 2016 (torchvision layout and names); 3×224×224", build: { resnet34() }),
+        Entry(name: "resnet50", description: "ResNet-50 v1.5, He et al. 2016 (torchvision layout and names, stride in the 3×3); 3×224×224", build: { resnet50() }),
+        Entry(name: "resnet20-cifar", description: "ResNet-20 for CIFAR-10, He et al. 2016 §4.2, 1×1 projection shortcuts; 3×32×32", build: { resnetCIFAR(n: 3) }),
+        Entry(name: "resnet56-cifar", description: "ResNet-56 for CIFAR-10, He et al. 2016 §4.2, 1×1 projection shortcuts; 3×32×32", build: { resnetCIFAR(n: 9) }),
     ]
 
     /// Names of all zoo models.
