@@ -1,5 +1,5 @@
-// Parameter updates, element-wise with SIMD8 (the optimizer's scalar loop does not vectorise:
-// the compiler cannot rule out that θ, ∇ and v overlap).
+// Parameter updates (SGD, Adam), element-wise with SIMD8 (the optimizer's scalar loop does not
+// vectorise: the compiler cannot rule out that θ, ∇ and the state buffers overlap).
 
 /// One SGD step over `count` parameters in PyTorch's velocity form, element by element:
 /// g = ∇ + λ·θ; with momentum (μ ≠ 0, `velocity` non-nil) v = μ·v + g and g = v, or
@@ -42,6 +42,42 @@ public func sgdStep(theta: UnsafeMutablePointer<Float>, gradient: UnsafePointer<
             theta[i] -= learningRate * g
             i &+= 1
         }
+    }
+}
+
+/// One Adam step over `count` parameters, element by element, with the bias corrections folded
+/// into two scalars: g = ∇ + λ·θ; m = β1·m + (1−β1)·g; v = β2·v + ((1−β2)·g)·g;
+/// θ = θ − (s·m)/(√v/r + ε), where s = `stepSize` = η/(1−β1ᵗ) and r = `rootCorrection2` = √(1−β2ᵗ).
+/// Each element sees exactly these operations in this order (no fused multiply-add, 1−β1 and
+/// 1−β2 rounded to Float once, as the scalar loop computes them), so the result equals the
+/// scalar loop bit for bit. No buffer may alias another.
+public func adamStep(theta: UnsafeMutablePointer<Float>, gradient: UnsafePointer<Float>, firstMoment: UnsafeMutablePointer<Float>,
+                     secondMoment: UnsafeMutablePointer<Float>, count: Int, stepSize: Float, beta1: Float, beta2: Float,
+                     epsilon: Float, rootCorrection2: Float, weightDecay: Float) {
+    let (oneMinusBeta1, oneMinusBeta2) = (1 - beta1, 1 - beta2)
+    let (t, gr) = (UnsafeMutableRawPointer(theta), UnsafeRawPointer(gradient))
+    let (ms, vs) = (UnsafeMutableRawPointer(firstMoment), UnsafeMutableRawPointer(secondMoment))
+    let (wd, b1, c1, b2, c2) = (SIMD8<Float>(repeating: weightDecay), SIMD8<Float>(repeating: beta1), SIMD8<Float>(repeating: oneMinusBeta1),
+                                SIMD8<Float>(repeating: beta2), SIMD8<Float>(repeating: oneMinusBeta2))
+    let (s, r, eps) = (SIMD8<Float>(repeating: stepSize), SIMD8<Float>(repeating: rootCorrection2), SIMD8<Float>(repeating: epsilon))
+    var i = 0
+    while i &+ 8 <= count {
+        let offset = i &* 4
+        let th = t.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self)
+        let g = gr.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + wd * th
+        let m = b1 * ms.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + c1 * g
+        let v = b2 * vs.loadUnaligned(fromByteOffset: offset, as: SIMD8<Float>.self) + (c2 * g) * g
+        ms.storeBytes(of: m, toByteOffset: offset, as: SIMD8<Float>.self)
+        vs.storeBytes(of: v, toByteOffset: offset, as: SIMD8<Float>.self)
+        t.storeBytes(of: th - (s * m) / (v.squareRoot() / r + eps), toByteOffset: offset, as: SIMD8<Float>.self)
+        i &+= 8
+    }
+    while i < count {
+        let g = gradient[i] + weightDecay * theta[i]
+        firstMoment[i] = beta1 * firstMoment[i] + oneMinusBeta1 * g
+        secondMoment[i] = beta2 * secondMoment[i] + (oneMinusBeta2 * g) * g
+        theta[i] = theta[i] - (stepSize * firstMoment[i]) / (secondMoment[i].squareRoot() / rootCorrection2 + epsilon)
+        i &+= 1
     }
 }
 
@@ -105,6 +141,30 @@ public func sgdUpdate(_ theta: inout [Float], gradient: [Float], velocity: inout
                 sgdStep(theta: th, gradient: gr, velocity: momentum != 0 ? v.baseAddress : nil, count: count,
                         learningRate: learningRate, momentum: momentum, weightDecay: weightDecay, nesterov: nesterov)
                 if let mask { for i in 0..<count { values[i] *= mask[i] } }
+            }
+        }
+    }
+}
+
+/// One Adam step over a whole parameter, the array entry point of
+/// ``adamStep(theta:gradient:firstMoment:secondMoment:count:stepSize:beta1:beta2:epsilon:rootCorrection2:weightDecay:)``:
+/// theta (`theta.count` elements) is updated from `gradient`, `firstMoment` (m) and
+/// `secondMoment` (v), all as long, m and v in place. Then, when there is a 0/1 `mask` (as long),
+/// θ[i] *= mask[i], keeping absent connections at zero. An empty `theta` is left alone.
+public func adamUpdate(_ theta: inout [Float], gradient: [Float], firstMoment: inout [Float], secondMoment: inout [Float], mask: [Float]?,
+                       stepSize: Float, beta1: Float, beta2: Float, epsilon: Float, rootCorrection2: Float, weightDecay: Float) {
+    let count = theta.count
+    precondition(gradient.count == count && firstMoment.count == count && secondMoment.count == count && (mask.map { $0.count == count } ?? true),
+                 "adamUpdate: buffer sizes")
+    firstMoment.withUnsafeMutableBufferPointer { m in
+        secondMoment.withUnsafeMutableBufferPointer { v in
+            theta.withUnsafeMutableBufferPointer { values in
+                gradient.withUnsafeBufferPointer { grad in
+                    guard let th = values.baseAddress, let gr = grad.baseAddress, let mp = m.baseAddress, let vp = v.baseAddress else { return }
+                    adamStep(theta: th, gradient: gr, firstMoment: mp, secondMoment: vp, count: count, stepSize: stepSize,
+                             beta1: beta1, beta2: beta2, epsilon: epsilon, rootCorrection2: rootCorrection2, weightDecay: weightDecay)
+                    if let mask { for i in 0..<count { values[i] *= mask[i] } }
+                }
             }
         }
     }

@@ -1,25 +1,106 @@
 import ConvKitKernels
+import Foundation
 
-/// Updates parameters from their gradients; state is kept per parameter name.
+/// One piece of state an optimizer keeps for every trainable parameter, e.g. SGD's
+/// `momentum_buffer` or Adam's `exp_avg`, `exp_avg_sq` and `step` (PyTorch's names). The
+/// optimizer keys it `<param>.<suffix>` in ``Optimizer/state``, and a resumable checkpoint
+/// stores it as the tensor `optimizer.<param>.<suffix>` (see ``ResumableCheckpoint``).
+public struct OptimizerStateSlot: Sendable, Equatable {
+    /// What a slot holds for one parameter.
+    public enum Shape: Sendable, Equatable {
+        /// As many values as the parameter, stored with the parameter's shape.
+        case parameter
+        /// One value, stored as a scalar tensor (shape `[]`).
+        case scalar
+    }
+    /// The last component of the state's key and tensor name, e.g. `exp_avg`.
+    public let suffix: String
+    /// Whether the slot is shaped like the parameter or a scalar.
+    public let shape: Shape
+
+    /// A slot named `suffix` of the given shape.
+    public init(_ suffix: String, _ shape: Shape) {
+        self.suffix = suffix
+        self.shape = shape
+    }
+
+    /// The key of this slot's values for `parameter` in ``Optimizer/state``: `<parameter>.<suffix>`.
+    public func key(for parameter: String) -> String { parameter + "." + suffix }
+
+    /// How many values the slot holds for a parameter of `parameterCount` values.
+    public func count(parameterCount: Int) -> Int { shape == .scalar ? 1 : parameterCount }
+
+    /// The shape the slot's tensor has for a parameter of shape `parameterShape`.
+    public func tensorShape(parameterShape: [Int]) -> [Int] { shape == .scalar ? [] : parameterShape }
+}
+
+/// Updates parameters from their gradients. An optimizer declares the state it keeps per
+/// parameter (``stateSlots``) and updates one parameter at a time (``applySingle(_:state:)``,
+/// after mlx-swift); the shared ``step(_:)`` looks its state up, starting new state at zero.
 public protocol Optimizer: AnyObject {
     /// Learning rate used by the next ``step(_:)``.
     var learningRate: Double { get set }
+    /// The state kept for every trainable parameter, in this order; empty when there is none
+    /// (SGD without momentum).
+    var stateSlots: [OptimizerStateSlot] { get }
+    /// Optimizer state for checkpoints, keyed `<param>.<suffix>` for every slot of ``stateSlots``
+    /// (``OptimizerStateSlot/key(for:)``); empty before the first step.
+    var state: [String: [Float]] { get set }
+    /// Updates one trainable parameter from its gradient. `state` holds one array per slot of
+    /// ``stateSlots``, in order and sized as the slot says (zeros for a parameter's first step),
+    /// and is updated in place.
+    func applySingle(_ parameter: Parameter, state: inout [[Float]])
     /// One update of every trainable parameter from its accumulated gradient.
     func step(_ parameters: [Parameter])
-    /// Optimizer state (momentum buffers, Adam moments, step counts) for checkpoints.
-    var state: [String: [Float]] { get set }
+}
+
+extension Optimizer {
+    /// Fresh state for `parameter`: zeros, one array per slot of ``stateSlots`` (mlx-swift's `newState`).
+    public func newState(for parameter: Parameter) -> [[Float]] {
+        stateSlots.map { [Float](repeating: 0, count: $0.count(parameterCount: parameter.value.count)) }
+    }
+
+    /// Applies ``applySingle(_:state:)`` to every trainable parameter with its state from
+    /// ``state``; missing or wrongly sized state starts from zero. The arrays are moved out of the
+    /// dictionary and back, so they are updated in place, never copied.
+    public func step(_ parameters: [Parameter]) {
+        let slots = stateSlots
+        for p in parameters where p.isTrainable {
+            let count = p.value.count
+            var values = slots.map { slot -> [Float] in
+                let expected = slot.count(parameterCount: count)
+                if let held = state.removeValue(forKey: slot.key(for: p.name)), held.count == expected { return held }
+                return [Float](repeating: 0, count: expected)
+            }
+            applySingle(p, state: &values)
+            for (slot, held) in zip(slots, values) { state[slot.key(for: p.name)] = held }
+        }
+    }
 }
 
 /// SGD with momentum in PyTorch's velocity form: g ← ∇ + λ·θ; v ← μ·v + g; θ ← θ − η·v
 /// (Nesterov: θ ← θ − η·(g + μ·v)). This equals the heavy-ball form
 /// θ_{k+1} = θ_k − η·g_k + μ·(θ_k − θ_{k−1}) for a constant η.
+///
+/// State: the velocity v as `<param>.momentum_buffer` when μ ≠ 0; none without momentum.
 public final class SGD: Optimizer {
-    public var learningRate: Double
-    public let momentum: Double
-    public let nesterov: Bool
-    public let weightDecay: Double
-    public var state: [String: [Float]] = [:]
+    /// The state slot of the velocity v (PyTorch's `momentum_buffer`).
+    public static let momentumBuffer = OptimizerStateSlot("momentum_buffer", .parameter)
 
+    /// Learning rate η.
+    public var learningRate: Double
+    /// Momentum μ (0: plain SGD, no state).
+    public let momentum: Double
+    /// Nesterov momentum.
+    public let nesterov: Bool
+    /// Weight decay λ (L2, added to the gradient).
+    public let weightDecay: Double
+    /// The velocity per parameter, keyed `<param>.momentum_buffer`.
+    public var state: [String: [Float]] = [:]
+    /// `[momentum_buffer]` with momentum (μ ≠ 0 as a Float, as the step computes it), `[]` without.
+    public var stateSlots: [OptimizerStateSlot] { Float(momentum) != 0 ? [Self.momentumBuffer] : [] }
+
+    /// SGD with learning rate η, momentum μ, optional Nesterov momentum and weight decay λ.
     public init(learningRate: Double, momentum: Double = 0, nesterov: Bool = false, weightDecay: Double = 0) {
         self.learningRate = learningRate
         self.momentum = momentum
@@ -27,36 +108,41 @@ public final class SGD: Optimizer {
         self.weightDecay = weightDecay
     }
 
-    public func step(_ parameters: [Parameter]) {
+    /// One SGD step of `parameter`; `state` is `[velocity]` with momentum, `[]` without.
+    public func applySingle(_ parameter: Parameter, state: inout [[Float]]) {
         let (lr, mu, wd) = (Float(learningRate), Float(momentum), Float(weightDecay))
-        for p in parameters where p.isTrainable {
-            let count = p.value.count
-            // A missing (or wrongly sized) velocity starts from zero.
-            if mu != 0 && state[p.name]?.count != count { state[p.name] = [Float](repeating: 0, count: count) }
-            // The velocity is updated in place inside the dictionary (no copy per step).
-            func update(_ velocity: inout [Float]) {
-                sgdUpdate(&p.value.storage, gradient: p.gradient.storage, velocity: &velocity, mask: p.mask,
-                          learningRate: lr, momentum: mu, weightDecay: wd, nesterov: nesterov)
-            }
-            if mu != 0 {
-                update(&state[p.name, default: []])
-            } else {
-                var none: [Float] = []
-                update(&none)
-            }
+        var none: [Float] = []
+        if state.isEmpty {
+            sgdUpdate(&parameter.value.storage, gradient: parameter.gradient.storage, velocity: &none, mask: parameter.mask,
+                      learningRate: lr, momentum: 0, weightDecay: wd, nesterov: nesterov)
+        } else {
+            sgdUpdate(&parameter.value.storage, gradient: parameter.gradient.storage, velocity: &state[0], mask: parameter.mask,
+                      learningRate: lr, momentum: mu, weightDecay: wd, nesterov: nesterov)
         }
     }
 }
 
-import Foundation
-
 /// Adam (Kingma & Ba 2015) as in PyTorch: g ← ∇ + λ·θ; m ← β1·m + (1−β1)·g;
-/// v ← β2·v + (1−β2)·g²; θ ← θ − η·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ).
+/// v ← β2·v + (1−β2)·g²; θ ← θ − η·m̂/(√v̂ + ε) with m̂ = m/(1−β1ᵗ), v̂ = v/(1−β2ᵗ),
+/// computed as θ ← θ − (η/(1−β1ᵗ))·m/(√v/√(1−β2ᵗ) + ε) as PyTorch does.
+///
+/// State: m, v and the step count t as `<param>.exp_avg`, `<param>.exp_avg_sq`, `<param>.step`.
 public final class Adam: Optimizer {
-    public var learningRate: Double
-    public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
-    public var state: [String: [Float]] = [:]
+    /// The state slots: m (`exp_avg`), v (`exp_avg_sq`), both shaped like the parameter, and t
+    /// (`step`), a scalar.
+    public static let slots = [OptimizerStateSlot("exp_avg", .parameter), OptimizerStateSlot("exp_avg_sq", .parameter),
+                               OptimizerStateSlot("step", .scalar)]
 
+    /// Learning rate η.
+    public var learningRate: Double
+    /// Decay rates β1, β2 of the moments, ε of the denominator, weight decay λ (L2, added to the gradient).
+    public let beta1: Double, beta2: Double, epsilon: Double, weightDecay: Double
+    /// m, v and t per parameter, keyed `<param>.exp_avg`, `<param>.exp_avg_sq`, `<param>.step`.
+    public var state: [String: [Float]] = [:]
+    /// ``slots``.
+    public var stateSlots: [OptimizerStateSlot] { Self.slots }
+
+    /// Adam with PyTorch's defaults.
     public init(learningRate: Double = 1e-3, beta1: Double = 0.9, beta2: Double = 0.999, epsilon: Double = 1e-8, weightDecay: Double = 0) {
         self.learningRate = learningRate
         self.beta1 = beta1
@@ -65,27 +151,17 @@ public final class Adam: Optimizer {
         self.weightDecay = weightDecay
     }
 
-    public func step(_ parameters: [Parameter]) {
-        for p in parameters where p.isTrainable {
-            let count = p.value.count
-            var m = state[p.name + ".exp_avg"] ?? [Float](repeating: 0, count: count)
-            var v = state[p.name + ".exp_avg_sq"] ?? [Float](repeating: 0, count: count)
-            let t = Double((state[p.name + ".step"]?.first ?? 0) + 1)
-            let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
-            let stepSize = Float(learningRate / correction1)
-            let (b1, b2, eps, wd) = (Float(beta1), Float(beta2), Float(epsilon), Float(weightDecay))
-            let rootCorrection2 = Float(correction2.squareRoot())
-            for i in 0..<count {
-                let g = p.gradient.storage[i] + wd * p.value.storage[i]
-                m[i] = b1 * m[i] + (1 - b1) * g
-                v[i] = b2 * v[i] + (1 - b2) * g * g
-                p.value.storage[i] -= stepSize * m[i] / (v[i].squareRoot() / rootCorrection2 + eps)
-            }
-            if let mask = p.mask { for i in 0..<count { p.value.storage[i] *= mask[i] } }
-            state[p.name + ".exp_avg"] = m
-            state[p.name + ".exp_avg_sq"] = v
-            state[p.name + ".step"] = [Float(t)]
-        }
+    /// One Adam step of `parameter`; `state` is `[m, v, [t]]` (t = steps taken so far).
+    public func applySingle(_ parameter: Parameter, state: inout [[Float]]) {
+        // Move m and v out of `state` so that they are updated in place (unique buffers).
+        var m = state[0], v = state[1]
+        let t = Double((state[2].first ?? 0) + 1)
+        state = []
+        let correction1 = 1 - Foundation.pow(beta1, t), correction2 = 1 - Foundation.pow(beta2, t)
+        adamUpdate(&parameter.value.storage, gradient: parameter.gradient.storage, firstMoment: &m, secondMoment: &v, mask: parameter.mask,
+                   stepSize: Float(learningRate / correction1), beta1: Float(beta1), beta2: Float(beta2), epsilon: Float(epsilon),
+                   rootCorrection2: Float(correction2.squareRoot()), weightDecay: Float(weightDecay))
+        state = [m, v, [Float(t)]]
     }
 }
 

@@ -5,7 +5,9 @@ import Foundation
 /// atomic rename replaces weights and state together — a crash leaves the previous complete
 /// checkpoint or the new one, never weights from one step with state from another.
 ///
-/// Optimizer state is stored as extra float32 tensors under the prefix `optimizer.`:
+/// Optimizer state is stored as extra float32 tensors under the prefix `optimizer.`, one
+/// `optimizer.<param>.<suffix>` per trainable parameter and slot the optimizer declares
+/// (``Optimizer/stateSlots``, ``OptimizerStateSlot``), read and checked from that declaration alone:
 /// `optimizer.<param>.momentum_buffer` (SGD with momentum, the velocity v),
 /// `optimizer.<param>.exp_avg`, `optimizer.<param>.exp_avg_sq` (Adam's m and v, shaped like the
 /// parameter) and `optimizer.<param>.step` (Adam's step count, a scalar). ConvKit's loaders skip
@@ -65,7 +67,7 @@ public enum ResumableCheckpoint {
             requestKey: TrainingRequestCoding.json(request).serialized(pretty: false),
             imagesKey: String(trainImages),
         ])
-        file.entries += try stateEntries(optimizer.state, kind: request.options.optimizer, network: network)
+        file.entries += try stateEntries(optimizer, network: network)
         return file
     }
 
@@ -108,7 +110,8 @@ public enum ResumableCheckpoint {
         let position = TrainingPosition(epoch: try count(epochKey), step: try count(stepKey), epochStartRandom: try random(try value(epochRandomKey), key: epochRandomKey, path),
                                         random: try random(try value(randomKey), key: randomKey, path), lossSum: Double(bitPattern: bits),
                                         correct: correct, seen: seen)
-        let state = try optimizerState(file, kind: request.options.optimizer, network: loaded.network, path: path)
+        let state = try optimizerState(file, slots: request.options.makeOptimizer().stateSlots, kind: request.options.optimizer,
+                                       network: loaded.network, path: path)
         return State(request: request, network: loaded.network, optimizerState: state, position: position,
                      metrics: try MetricsReport.parse(csv: try value(metricsKey), file: path), normalization: loaded.normalization,
                      classes: loaded.classes ?? [], trainImages: try count(imagesKey))
@@ -127,40 +130,52 @@ public enum ResumableCheckpoint {
         }
     }
 
-    /// The optimizer-state tensors for `state` (keys as ``SGD`` and ``Adam`` use them), in name order.
-    static func stateEntries(_ state: [String: [Float]], kind: TrainingOptions.OptimizerKind, network: Network) throws -> [SafeTensors.Entry] {
-        try state.keys.sorted().compactMap { key in
-            guard let values = state[key] else { return nil }
-            let (name, base) = kind == .sgd ? (key + ".momentum_buffer", key) : (key, String(key[..<(key.lastIndex(of: ".") ?? key.endIndex)]))
-            guard let parameter = network.parameter(named: base) else {
-                throw ConvKitError.invalidArgument(name: "optimizer state", reason: "'\(key)' belongs to no parameter of the network")
+    /// The optimizer-state tensors of `optimizer` (one per slot of ``Optimizer/stateSlots`` and
+    /// trainable parameter holding state), in tensor-name order, which is also the file's order.
+    /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` for state of no parameter of `network`.
+    static func stateEntries(_ optimizer: any Optimizer, network: Network) throws -> [SafeTensors.Entry] {
+        var state = optimizer.state
+        var entries: [SafeTensors.Entry] = []
+        for parameter in network.parameters {
+            for slot in optimizer.stateSlots {
+                guard let values = state.removeValue(forKey: slot.key(for: parameter.name)) else { continue }
+                entries.append(SafeTensors.Entry(name: statePrefix + slot.key(for: parameter.name),
+                                                 shape: slot.tensorShape(parameterShape: parameter.value.shape), values: values))
             }
-            let shape = key.hasSuffix(".step") && kind == .adam ? [] : parameter.value.shape
-            return SafeTensors.Entry(name: statePrefix + name, shape: shape, values: values)
         }
+        if let key = state.keys.min() {
+            throw ConvKitError.invalidArgument(name: "optimizer state", reason: "'\(key)' belongs to no parameter of the network")
+        }
+        return entries.sorted { $0.name.utf8.lexicographicallyPrecedes($1.name.utf8) }
     }
 
-    /// The optimizer state held by a checkpoint's `optimizer.` tensors, validated against the network.
-    static func optimizerState(_ file: SafeTensors, kind: TrainingOptions.OptimizerKind, network: Network, path: String) throws -> [String: [Float]] {
+    /// The optimizer state held by a checkpoint's `optimizer.` tensors, validated against the
+    /// network and the slots the run's optimizer declares (``Optimizer/stateSlots``); `kind`
+    /// only names the optimizer in messages.
+    static func optimizerState(_ file: SafeTensors, slots: [OptimizerStateSlot], kind: TrainingOptions.OptimizerKind, network: Network,
+                               path: String) throws -> [String: [Float]] {
+        // Every tensor name the state may have: optimizer.<param>.<suffix> for trainable parameters.
+        var owners: [String: (parameter: Parameter, slot: OptimizerStateSlot)] = [:]
+        for parameter in network.trainableParameters {
+            for slot in slots { owners[statePrefix + slot.key(for: parameter.name)] = (parameter, slot) }
+        }
+        let expected = slots.isEmpty ? "this \(kind) keeps no state" : "expected optimizer.<param>" + slots.map { "." + $0.suffix }.joined(separator: " or ")
         var state: [String: [Float]] = [:]
-        let suffixes = kind == .sgd ? [".momentum_buffer"] : [".exp_avg", ".exp_avg_sq", ".step"]
         for entry in file.entries where entry.name.hasPrefix(statePrefix) && network.parameter(named: entry.name) == nil {
-            let rest = String(entry.name.dropFirst(statePrefix.count))
-            guard let suffix = suffixes.first(where: { rest.hasSuffix($0) }),
-                  let parameter = network.parameter(named: String(rest.dropLast(suffix.count))), parameter.isTrainable else {
-                throw ConvKitError.corruptFile(file: path, reason: "tensor '\(entry.name)' is not \(kind) state of a trainable parameter (expected optimizer.<param>\(suffixes.joined(separator: " or ")))")
+            guard let (parameter, slot) = owners[entry.name] else {
+                throw ConvKitError.corruptFile(file: path, reason: "tensor '\(entry.name)' is not \(kind) state of a trainable parameter (\(expected))")
             }
-            let expected = suffix == ".step" ? 1 : parameter.value.count
-            guard entry.values.count == expected else {
-                throw ConvKitError.corruptFile(file: path, reason: "tensor '\(entry.name)' has \(entry.values.count) values, expected \(expected)")
+            let count = slot.count(parameterCount: parameter.value.count)
+            guard entry.values.count == count else {
+                throw ConvKitError.corruptFile(file: path, reason: "tensor '\(entry.name)' has \(entry.values.count) values, expected \(count)")
             }
-            state[kind == .sgd ? String(rest.dropLast(suffix.count)) : rest] = entry.values
+            state[slot.key(for: parameter.name)] = entry.values
         }
         // Either no step was taken yet (no state), or every trainable parameter has all of its state.
         if !state.isEmpty {
             for parameter in network.trainableParameters {
-                for suffix in suffixes where state[kind == .sgd ? parameter.name : parameter.name + suffix] == nil {
-                    throw ConvKitError.corruptFile(file: path, reason: "missing optimizer state tensor '\(statePrefix)\(parameter.name)\(suffix)'")
+                for slot in slots where state[slot.key(for: parameter.name)] == nil {
+                    throw ConvKitError.corruptFile(file: path, reason: "missing optimizer state tensor '\(statePrefix)\(slot.key(for: parameter.name))'")
                 }
             }
         }
