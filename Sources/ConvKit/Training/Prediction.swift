@@ -21,9 +21,13 @@ import Foundation
 public enum Prediction {
     /// The name of the output tensor.
     public static let outputTensorName = "logits"
-    /// Images per forward pass: the batch is run in slices of this many examples, so activation
-    /// memory is bounded whatever N is. Each example's logits do not depend on the slicing.
-    public static let sliceSize = 500
+    /// Examples per forward pass: the batch is run in slices of this many examples, so activation
+    /// memory is bounded whatever N is. It is a multiple of the slice a chain runs in evaluation
+    /// mode (64 examples), so the slices start where ``Network/forward(_:_:)`` on the whole batch
+    /// would start its own and the logits are bit-identical to that call's. (Slices of other
+    /// sizes give the same logits to within rounding, not bit for bit: the kernels' blocking
+    /// depends on the batch size.)
+    public static let sliceSize = 512
 
     /// What ``run(weights:model:inputs:out:format:threads:)`` computed.
     public struct Result {
@@ -47,7 +51,8 @@ public enum Prediction {
     ///   - out: the logits file to write (`--out`); its folder must exist.
     ///   - format: `--format`; only `.csv` is accepted. At least one of `out` and `format` is needed.
     ///   - threads: kernel threads (≥ 1); results are bit-identical for the same count.
-    ///   - slice: examples per forward pass (``sliceSize``); the logits do not depend on it.
+    ///   - slice: examples per forward pass (``sliceSize``); keep it a multiple of 64 for logits
+    ///     bit-identical to one ``Network/forward(_:_:)`` of the whole batch.
     /// - Throws: ``ConvKitError`` naming the file, the tensor and what was expected; nothing is
     ///   written when anything fails.
     public static func run(weights: String, model: String? = nil, inputs: String, out: String? = nil,
@@ -119,7 +124,8 @@ public enum Prediction {
     }
 
     /// The logits of `network` for `inputs` (`[N] + network.input`), in evaluation mode, run in
-    /// slices of `slice` examples; `[N, classes]` when the network's output is a vector.
+    /// slices of `slice` examples (see ``sliceSize``); `[N, classes]` when the network's output is
+    /// a vector.
     /// - Throws: ``ConvKitError/shapeMismatch(layer:expected:found:)`` when `inputs` does not fit
     ///   the network, ``ConvKitError/invalidArgument(name:reason:)`` when the network's output is
     ///   not a vector of class scores or `slice` < 1.
