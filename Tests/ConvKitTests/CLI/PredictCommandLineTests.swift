@@ -55,6 +55,28 @@ import Testing
         }
     }
 
+    /// The memory check (``MemoryBudget``, here `$CONVKIT_MEMORY_LIMIT`) refuses before the forward pass.
+    @Test func memoryLimitRefusesBeforeRunning() throws {
+        let folder = try PredictionFolder()
+        let checkpoint = try folder.checkpoint(try Network(Zoo.lenet5(), seed: 14))
+        let inputs = try folder.inputs(Tensor(shape: [200, 3, 32, 32]))
+        let process = Process()
+        process.executableURL = try #require(CommandLineTests.executable, "convkit executable not found")
+        // LeNet-5's weights and gradients, 2·62,006·4 = 496,048 bytes, fit; 200 examples do not.
+        process.arguments = ["predict", checkpoint, "--inputs", inputs, "--out", folder.path("y.safetensors")]
+        process.environment = ProcessInfo.processInfo.environment.merging([MemoryBudget.environmentKey: "1000000"]) { $1 }
+        let err = Pipe()
+        process.standardError = err
+        process.standardOutput = Pipe()
+        try process.run()
+        let stderr = String(decoding: err.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        process.waitUntilExit()
+        #expect(process.terminationStatus != 0)
+        #expect(stderr.hasPrefix("error: predicting 200 examples with 'lenet5' in slices of 512"), "\(stderr)")
+        #expect(stderr.contains("more than the 1,000,000 bytes"), "\(stderr)")
+        #expect(!FileManager.default.fileExists(atPath: folder.path("y.safetensors")))
+    }
+
     @Test func helpShowsTheContract() throws {
         let result = try CommandLineTests.run(["predict", "--help"])
         #expect(result.status == 0)
