@@ -8,7 +8,7 @@ struct ConvKitCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "convkit",
         abstract: "Count, train and explain convolutional neural networks.",
-        subcommands: [SummaryCommand.self, ModelsCommand.self, CompareCommand.self, TrainCommand.self, EvaluateCommand.self,
+        subcommands: [SummaryCommand.self, ModelsCommand.self, CompareCommand.self, TrainCommand.self, EvaluateCommand.self, PredictCommand.self,
                       ExplainCommand.self, GradientsCommand.self, GaussianCommand.self, BenchCommand.self, DemoCommand.self]
     )
 

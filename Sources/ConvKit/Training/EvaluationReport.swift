@@ -8,8 +8,7 @@ public enum EvaluationReport {
     /// file (tensor `logits`, plus `labels` as floats) for comparisons with other tools.
     public static func make(checkpoint: String, dataset: String, dataDirectory: String?, model: String? = nil,
                             limit: Int? = nil, threads: Int = 1, logits: String? = nil, format: OutputFormat = .table) throws -> String {
-        let override = try model.map { try ModelSource.resolve($0) }
-        let loaded = try Checkpoint.load(checkpoint, architecture: override)
+        let loaded = try Checkpoint.load(checkpoint, model: model)
         var test = try Datasets.load(dataset, split: .test, dataDirectory: dataDirectory)
         if let limit {
             guard limit >= 1 else { throw ConvKitError.invalidArgument(name: "--limit", reason: "must be at least 1, found \(limit)") }

@@ -1,0 +1,139 @@
+"""Cross-check of `convkit predict` against PyTorch on PyTorch's own state_dicts.
+
+For each case (a torch module factory, the ConvKit model it twins, the input shape): build the
+PyTorch model with a fixed seed, run a few training-mode forward passes (so BatchNorm running
+statistics, where the model has them, move away from 0 and 1), save its state_dict with
+safetensors (torch stores `num_batches_tracked` as I64), make a random input X, run
+
+    convkit predict STATE --model MODEL --inputs X --out Y --format csv
+
+and compare Y's logits with PyTorch's evaluation-mode logits. Prints, per case, the max relative
+error (max |ConvKit − PyTorch| / max |PyTorch|), the max absolute difference and argmax agreement;
+fails at a relative error of 1e-4 or more, or when the CSV on stdout differs from Y.
+
+Usage (Python with torch and safetensors in a virtual environment outside the repository):
+    ~/.cache/convkit-venv/bin/python scripts/predict_interop.py [--convkit PATH] [--count N] [CASE ...]
+A case's model is a zoo name or a spec (text written to a file for the run). To add a model,
+add one line to CASES, e.g. once ConvKit's zoo has ResNet-18:
+    Case("resnet18", lambda: torchvision.models.resnet18(num_classes=10), "resnet18", (3, 32, 32)),
+"""
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+from dataclasses import dataclass
+from typing import Callable, Tuple
+
+import torch
+from safetensors.torch import load_file, save_file
+
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+from pytorch_interop import LeNet  # noqa: E402  (the LeNet-5 twin, ConvKit's state_dict names)
+
+# LeNet-5 with BatchNorm after each convolution, as `convkit train --batch-norm` builds it.
+LENET5_BN_SPEC = """name: lenet5-bn
+input: [3, 32, 32]
+layers:
+  - {type: conv2d, name: conv1, in_channels: 3, out_channels: 6, kernel_size: 5}
+  - {type: batchnorm2d, name: bn1}
+  - {type: relu, name: relu1}
+  - {type: maxpool2d, name: pool1, kernel_size: 2}
+  - {type: conv2d, name: conv2, in_channels: 6, out_channels: 16, kernel_size: 5}
+  - {type: batchnorm2d, name: bn2}
+  - {type: relu, name: relu2}
+  - {type: maxpool2d, name: pool2, kernel_size: 2}
+  - {type: flatten, name: flatten}
+  - {type: linear, name: fc1, in_features: 400, out_features: 120}
+  - {type: relu, name: relu3}
+  - {type: linear, name: fc2, in_features: 120, out_features: 84}
+  - {type: relu, name: relu4}
+  - {type: linear, name: fc3, in_features: 84, out_features: 10}
+"""
+
+
+@dataclass
+class Case:
+    name: str
+    factory: Callable[[], torch.nn.Module]
+    model: str  # a ConvKit zoo name, or spec text (contains a newline)
+    input: Tuple[int, ...]  # one example: (C, H, W) or (F,)
+
+
+CASES = [
+    Case("lenet5", lambda: LeNet(), "lenet5", (3, 32, 32)),
+    Case("lenet5-bn", lambda: LeNet(batch_norm=True), LENET5_BN_SPEC, (3, 32, 32)),
+]
+
+
+def default_convkit():
+    for build in ("release", "debug"):
+        path = os.path.join(".build", build, "convkit")
+        if os.access(path, os.X_OK):
+            return path
+    sys.exit("no .build/release/convkit or .build/debug/convkit: run `swift build` first, or pass --convkit")
+
+
+def run_case(case, convkit, count, work):
+    torch.manual_seed(0)
+    model = case.factory()
+    model.train()
+    with torch.no_grad():
+        for _ in range(3):  # moves BatchNorm running statistics (LeNet-5 without BN has none)
+            model(torch.randn(8, *case.input) * 2 + 0.5)
+    model.eval()
+    state = os.path.join(work, f"{case.name}-state.safetensors")
+    save_file({k: v.contiguous() for k, v in model.state_dict().items()}, state)
+    x = torch.randn(count, *case.input)
+    inputs = os.path.join(work, f"{case.name}-x.safetensors")
+    save_file({"input": x}, inputs)
+    model_argument = case.model
+    if "\n" in case.model:
+        model_argument = os.path.join(work, f"{case.name}.yaml")
+        with open(model_argument, "w") as f:
+            f.write(case.model)
+    out = os.path.join(work, f"{case.name}-y.safetensors")
+    done = subprocess.run([convkit, "predict", state, "--model", model_argument, "--inputs", inputs, "--out", out,
+                           "--format", "csv"], capture_output=True, text=True)
+    if done.returncode != 0:
+        sys.exit(f"FAIL {case.name}: convkit predict exited {done.returncode}: {done.stderr.strip()}")
+    logits = load_file(out)["logits"]
+    with torch.no_grad():
+        reference = model(x)
+    if tuple(logits.shape) != tuple(reference.shape):
+        sys.exit(f"FAIL {case.name}: logits {tuple(logits.shape)}, PyTorch {tuple(reference.shape)}")
+    rows = done.stdout.strip().split("\n")
+    header = "index,argmax," + ",".join(f"logit{k}" for k in range(reference.shape[1]))
+    from_csv = torch.tensor([[float(v) for v in row.split(",")[2:]] for row in rows[1:]], dtype=torch.float32)
+    if rows[0] != header or not torch.equal(from_csv, logits):
+        sys.exit(f"FAIL {case.name}: the CSV on stdout is not the logits in {out}")
+    difference = (logits - reference).abs().max().item()
+    relative = difference / reference.abs().max().item()
+    agree = (logits.argmax(1) == reference.argmax(1)).float().mean().item()
+    buffers = sorted({str(v.dtype).replace("torch.", "") for v in model.state_dict().values()})
+    print(f"{case.name}: {count} inputs {'×'.join(map(str, case.input))}, state_dict dtypes {', '.join(buffers)}: "
+          f"max relative error {relative:.2e} (max |difference| {difference:.2e}), argmax agreement {agree * 100:.2f}%")
+    return relative < 1e-4
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--convkit", default=None, help="the convkit executable (default: .build/release or debug)")
+    parser.add_argument("--count", type=int, default=64, help="examples in X")
+    parser.add_argument("cases", nargs="*", help=f"cases to run (default all: {', '.join(c.name for c in CASES)})")
+    args = parser.parse_args()
+    convkit = args.convkit or default_convkit()
+    cases = [c for c in CASES if not args.cases or c.name in args.cases]
+    unknown = set(args.cases) - {c.name for c in CASES}
+    if unknown:
+        sys.exit(f"unknown cases: {', '.join(sorted(unknown))}")
+    torch.set_num_threads(2)
+    with tempfile.TemporaryDirectory() as work:
+        results = [run_case(case, convkit, args.count, work) for case in cases]
+    if not all(results):
+        sys.exit("FAIL: a relative error reached 1e-4")
+    print("PASS: convkit predict matches PyTorch (max relative error < 1e-4)")
+
+
+if __name__ == "__main__":
+    main()
