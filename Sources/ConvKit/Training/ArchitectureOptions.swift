@@ -19,8 +19,8 @@ public enum ArchitectureOptions {
     /// Inserts `Dropout(p)` after the activation that follows every hidden fully connected layer
     /// (every `Linear` but the last), named after it: `fc1` → `dropout1`.
     public static func insertingDropout(_ architecture: Architecture, probability: Double) throws -> Architecture {
-        guard probability >= 0, probability < 1 else {
-            throw ConvKitError.invalidArgument(name: "--dropout", reason: "\(probability) is not a probability in [0, 1)")
+        if let problem = Dropout.probabilityProblem(probability) {
+            throw ConvKitError.invalidArgument(name: "--dropout", reason: problem)
         }
         let hidden = collectLinears(architecture.body).count - 1
         guard hidden > 0 else { return architecture }
