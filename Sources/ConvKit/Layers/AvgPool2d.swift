@@ -26,6 +26,7 @@ public struct AvgPool2d: LeafLayer {
     static func dilationProblem(_ window: PoolingWindow) -> String? {
         window.dilation == Size2(1) ? nil : "average pooling has no dilation, found \(window.dilation)"
     }
+
     public func shapeFormula(input: Shape, output: Shape) -> [String] { window.shapeFormula(input: input) }
     public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost { try window.cost(output: output, path: path) }
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
