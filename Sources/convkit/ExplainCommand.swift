@@ -107,10 +107,10 @@ struct ExplainCommand: ParsableCommand {
         var beta: String?
 
         @Option(help: "ε added to the variance.")
-        var eps: Double = 1e-5
+        var eps: Double = ConvKit.BatchNorm.defaultEpsilon
 
         @Option(help: "Momentum of the running statistics.")
-        var momentum: Double = 0.1
+        var momentum: Double = ConvKit.BatchNorm.defaultMomentum
 
         @Option(help: "Training passes over this mini-batch before evaluation.")
         var batches: Int = 1

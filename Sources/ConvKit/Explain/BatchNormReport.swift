@@ -1,7 +1,7 @@
 /// The logic of `convkit explain batchnorm`: ``BatchNormWalkthrough`` written out step by step.
 public enum BatchNormReport {
     /// Runs the command: `values` as `--values`, `gamma`/`beta` comma-separated per feature.
-    public static func run(values: String, gamma: String? = nil, beta: String? = nil, epsilon: Double = 1e-5, momentum: Double = 0.1,
+    public static func run(values: String, gamma: String? = nil, beta: String? = nil, epsilon: Double = BatchNorm.defaultEpsilon, momentum: Double = BatchNorm.defaultMomentum,
                            batches: Int = 1, format: OutputFormat = .table) throws -> ReportOutput {
         guard format == .table || format == .json else {
             throw ConvKitError.invalidArgument(name: "--format", reason: "explain batchnorm prints table or json, not \(format.rawValue)")

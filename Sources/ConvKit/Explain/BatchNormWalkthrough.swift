@@ -57,7 +57,7 @@ public struct BatchNormWalkthrough: Sendable {
     /// Works out `values` (feature-major) with the given γ, β (default 1 and 0).
     /// - Throws: ``ConvKitError`` for ragged groups, fewer than 2 examples, γ/β counts that differ
     ///   from the feature count, or ε, momentum or batches out of range.
-    public init(values: [[Double]], gamma: [Double]? = nil, beta: [Double]? = nil, epsilon: Double = 1e-5, momentum: Double = 0.1,
+    public init(values: [[Double]], gamma: [Double]? = nil, beta: [Double]? = nil, epsilon: Double = BatchNorm.defaultEpsilon, momentum: Double = BatchNorm.defaultMomentum,
                 batches: Int = 1) throws {
         guard let n = values.first?.count, !values.isEmpty else {
             throw ConvKitError.invalidArgument(name: "--values", reason: "no values")

@@ -104,3 +104,14 @@ final class AdaptiveAvgPool2dRuntime: StatelessRuntime {
         return dx
     }
 }
+
+extension AdaptiveAvgPool2d: SpecKind {
+    static let specType = "adaptiveavgpool2d"
+    static let specAliases = ["globalavgpool"]
+    static let specPrefix = "pool"
+    static func specBlank(named name: String) -> AdaptiveAvgPool2d { AdaptiveAvgPool2d(name, outputSize: Size2(1)) }
+    static var specExample: (layer: AdaptiveAvgPool2d, input: Shape) { (AdaptiveAvgPool2d("pool", outputSize: Size2(3, 2)), [2, 7, 5]) }
+    static var specKeys: [SpecKey<AdaptiveAvgPool2d>] {
+        [.size2("output_size", \.outputSize, .required, doc: "output height and width; 1 is global average pooling")]
+    }
+}

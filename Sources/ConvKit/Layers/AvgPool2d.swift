@@ -18,11 +18,15 @@ public struct AvgPool2d: LeafLayer {
     }
 
     public func outputShape(for input: Shape, path: String) throws -> Shape {
-        guard window.dilation == Size2(1) else {
-            throw ConvKitError.invalidLayer(layer: path, reason: "average pooling has no dilation, found \(window.dilation)")
-        }
+        if let problem = Self.dilationProblem(window) { throw ConvKitError.invalidLayer(layer: path, reason: problem) }
         return try window.outputShape(for: input, path: path)
     }
+
+    /// What is wrong with `window` for average pooling (a dilation), or `nil`; its spec has no `dilation` key.
+    static func dilationProblem(_ window: PoolingWindow) -> String? {
+        window.dilation == Size2(1) ? nil : "average pooling has no dilation, found \(window.dilation)"
+    }
+
     public func shapeFormula(input: Shape, output: Shape) -> [String] { window.shapeFormula(input: input) }
     public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost { try window.cost(output: output, path: path) }
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
@@ -41,4 +45,21 @@ extension AvgPool2d: InstantiableLayer {
         return PoolingRuntime(path: path, input: input, output: output, geometry: window.geometry(input: input, output: output),
                               mode: .average(countIncludePad: countIncludePad))
     }
+}
+
+extension AvgPool2d: SpecKind {
+    static let specType = "avgpool2d"
+    static let specAliases = ["avgpool"]
+    static let specPrefix = "pool"
+    static func specBlank(named name: String) -> AvgPool2d { AvgPool2d(name, window: PoolingWindow(kernel: Size2(1))) }
+    static var specExample: (layer: AvgPool2d, input: Shape) {
+        (AvgPool2d("pool", window: PoolingWindow(kernel: Size2(2, 3), stride: Size2(1, 2), padding: Size2(1, 1), ceilMode: true),
+                   countIncludePad: false), [2, 7, 8])
+    }
+    static var specKeys: [SpecKey<AvgPool2d>] {
+        PoolingWindow.specKeys(\.window) + [
+            .bool("count_include_pad", \.countIncludePad, doc: "divides by the whole window, padding included"),
+        ]
+    }
+    static func specProblem(_ layer: AvgPool2d) -> String? { dilationProblem(layer.window) }
 }

@@ -18,8 +18,13 @@ public struct BatchNorm: LeafLayer {
     public var affine: Bool
     public var kind: String { dimensions.rawValue }
 
-    public init(_ name: String, _ dimensions: Dimensions, features: Int? = nil, epsilon: Double = 1e-5,
-                momentum: Double = 0.1, affine: Bool = true) {
+    /// PyTorch's default ε, 1e-5.
+    public static let defaultEpsilon = 1e-5
+    /// PyTorch's default momentum of the running statistics, 0.1.
+    public static let defaultMomentum = 0.1
+
+    public init(_ name: String, _ dimensions: Dimensions, features: Int? = nil, epsilon: Double = BatchNorm.defaultEpsilon,
+                momentum: Double = BatchNorm.defaultMomentum, affine: Bool = true) {
         self.name = name
         self.dimensions = dimensions
         self.features = features
@@ -36,11 +41,17 @@ public struct BatchNorm: LeafLayer {
         if let expected = features, expected != input.dimensions[0] {
             throw ConvKitError.shapeMismatch(layer: path, expected: "\(expected) channels", found: "\(input.dimensions[0]) (input \(input))")
         }
-        guard epsilon > 0 else { throw ConvKitError.invalidLayer(layer: path, reason: "eps must be positive, found \(epsilon)") }
-        guard momentum >= 0, momentum <= 1 else {
-            throw ConvKitError.invalidLayer(layer: path, reason: "momentum must be in [0, 1], found \(momentum)")
-        }
+        if let problem = Self.epsilonProblem(epsilon) { throw ConvKitError.invalidLayer(layer: path, reason: "eps " + problem) }
+        if let problem = Self.momentumProblem(momentum) { throw ConvKitError.invalidLayer(layer: path, reason: "momentum " + problem) }
         return input
+    }
+
+    /// What is wrong with ε (it must be positive), or `nil`.
+    static func epsilonProblem(_ epsilon: Double) -> String? { epsilon > 0 ? nil : "must be positive, found \(epsilon)" }
+
+    /// What is wrong with the momentum (it must be in [0, 1]), or `nil`.
+    static func momentumProblem(_ momentum: Double) -> String? {
+        (0...1).contains(momentum) ? nil : "must be in [0, 1], found \(momentum)"
     }
 
     public func cost(input: Shape, output: Shape, path: String) throws -> LayerCost {
@@ -160,5 +171,28 @@ final class BatchNormRuntime: LayerRuntime {
         }
         gradientBuffer = dx
         return dx
+    }
+}
+
+extension BatchNorm: SpecKind {
+    static let specType = "batchnorm2d"
+    static let specAliases = ["batchnorm"]
+    static let specPrefix = "bn"
+    static func specBlank(named name: String) -> BatchNorm { BatchNorm(name, .two) }
+    static func specMatches(_ layer: BatchNorm) -> Bool { layer.dimensions == .two }
+    static var specExample: (layer: BatchNorm, input: Shape) {
+        (BatchNorm("bn", .two, features: 3, epsilon: 1e-3, momentum: 0.2, affine: false), [3, 4, 4])
+    }
+    /// `batchnorm1d`: the same keys, on feature vectors.
+    static let oneDimensionalSpec = LayerKind(BatchNorm.self, type: "batchnorm1d", aliases: [], blank: { BatchNorm($0, .one) },
+                                              matches: { $0.dimensions == .one },
+                                              example: { (BatchNorm("bn", .one, features: 6, momentum: 0.5), [6]) })
+    static var specKeys: [SpecKey<BatchNorm>] {
+        [
+            .checkedPositiveInt("num_features", \.features, doc: "channels or features, checked against the input when given"),
+            .number("eps", \.epsilon, rule: epsilonProblem, doc: "ε added to the variance"),
+            .number("momentum", \.momentum, rule: momentumProblem, doc: "weight of the batch in the running statistics"),
+            .bool("affine", \.affine, doc: "learns a scale γ and shift β per channel"),
+        ]
     }
 }

@@ -142,3 +142,34 @@ final class ConcatRuntime: MergeRuntime, StatelessRuntime {
         return parts
     }
 }
+
+extension Concat: SpecKind {
+    static let specType = "concat"
+    static let specPrefix = "concat"
+    /// `name: ""` puts the branches at the parent's level, as the zoo's Inception modules do.
+    static var specAllowsEmptyName: Bool { true }
+    static func specBlank(named name: String) -> Concat { Concat(name: name, branches: []) }
+    static var specExample: (layer: Concat, input: Shape) {
+        (Concat(name: "mix", branches: [Sequential(name: "a", [Conv2d("conv", 3, 2, kernel: 1)]),
+                                        Sequential(name: "b", [MaxPool2d("pool", kernel: 3, stride: 1, padding: 1), ReLU("relu")])]),
+         [3, 6, 6])
+    }
+    static var specKeys: [SpecKey<Concat>] {
+        [
+            SpecKey(name: "branches", requirement: .required, typeText: "list of {name, layers}",
+                    doc: "branches on the same input, joined along channels; names default to branch1, branch2, …",
+                    decode: { node, concat, context in
+                        let items = try node.list("branches")
+                        guard !items.isEmpty else { throw node.error("concat needs at least one branch") }
+                        for (index, item) in items.enumerated() {
+                            let branch = try item.mapping("a concat branch")
+                            try branch.finish(allowed: ["name", "layers"])
+                            let name = try branch.value("name")?.string("name") ?? "branch\(index + 1)"
+                            let layers = try context.layers(try branch.required("layers"), what: "layers of branch '\(name)'")
+                            concat.branches.append(Sequential(name: name, layers))
+                        }
+                    },
+                    encode: { concat in .branches(concat.branches.map { ($0.name, $0.layers) }) }),
+        ]
+    }
+}

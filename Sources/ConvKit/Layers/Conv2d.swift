@@ -249,3 +249,34 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
         return dx
     }
 }
+
+extension Conv2d: SpecKind {
+    static let specType = "conv2d"
+    static let specAliases = ["conv"]
+    static let specPrefix = "conv"
+    static func specBlank(named name: String) -> Conv2d { Conv2d(name, outChannels: 1, kernel: Size2(1)) }
+    static var specExample: (layer: Conv2d, input: Shape) {
+        (Conv2d("conv", inChannels: 4, outChannels: 6, kernel: Size2(3, 2), stride: Size2(2, 1), padding: .explicit(Size2(1, 0)),
+                dilation: Size2(1, 2), groups: 2, bias: false), [4, 9, 9])
+    }
+    static var specKeys: [SpecKey<Conv2d>] {
+        [
+            .checkedPositiveInt("in_channels", \.inChannels, doc: "input channels, checked against the input when given"),
+            .positiveInt("out_channels", \.outChannels, .required, doc: "output channels"),
+            .size2("kernel_size", \.kernel, .required, doc: "kernel height and width"),
+            .size2("stride", \.stride, doc: "step between windows"),
+            .padding("padding", \.padding, doc: "zeros around the input; same keeps ⌈H/s⌉"),
+            .size2("dilation", \.dilation, doc: "spacing of kernel taps"),
+            .positiveInt("groups", \.groups, doc: "splits input and output channels evenly"),
+            .bool("bias", \.bias, doc: "adds a bias per output channel"),
+            SpecKey(name: "connection_table", requirement: .optional(default: "none"), typeText: "list of lists of int",
+                    doc: "per output channel, the input channels it sees (groups 1)",
+                    decode: { node, conv, _ in
+                        conv.connectionTable = try node.list("connection_table").map { row in
+                            try row.list("connection_table row").map { try $0.int("input channel") }
+                        }
+                    },
+                    encode: { conv in conv.connectionTable.map { .inline("[" + $0.map(SpecText.list).joined(separator: ", ") + "]") } }),
+        ]
+    }
+}

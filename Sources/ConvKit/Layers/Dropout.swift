@@ -11,15 +11,13 @@ public struct Dropout: ElementwiseLayer {
     }
     public func outputShape(for input: Shape, path: String) throws -> Shape {
         if let problem = Self.probabilityProblem(probability) {
-            throw ConvKitError.invalidLayer(layer: path, reason: "dropout probability \(probability) \(problem)")
+            throw ConvKitError.invalidLayer(layer: path, reason: "dropout probability " + problem)
         }
         return input
     }
 
-    /// Why `p` is not a dropout probability (`nil` when it is one: 0 ≤ p < 1).
-    public static func probabilityProblem(_ p: Double) -> String? {
-        p >= 0 && p < 1 ? nil : "is not a probability in [0, 1)"
-    }
+    /// What is wrong with a dropout probability (it must be in [0, 1)), or `nil`.
+    static func probabilityProblem(_ p: Double) -> String? { p >= 0 && p < 1 ? nil : "must be in [0, 1), found \(p)" }
 }
 
 extension Dropout: InstantiableLayer {
@@ -60,5 +58,15 @@ final class DropoutRuntime: StatelessRuntime {
         var dx = dy
         for i in 0..<dx.count { dx.storage[i] *= scaledMask[i] }
         return dx
+    }
+}
+
+extension Dropout: SpecKind {
+    static let specType = "dropout"
+    static let specPrefix = "dropout"
+    static func specBlank(named name: String) -> Dropout { Dropout(name) }
+    static var specExample: (layer: Dropout, input: Shape) { (Dropout("dropout", probability: 0.25), [3, 2, 2]) }
+    static var specKeys: [SpecKey<Dropout>] {
+        [.number("p", \.probability, .optionalAlwaysWritten, rule: probabilityProblem, doc: "probability of zeroing an element in training")]
     }
 }

@@ -48,3 +48,11 @@ final class FlattenRuntime: StatelessRuntime {
         return try dy.reshaped([dy.batch] + input.dimensions)
     }
 }
+
+extension Flatten: SpecKind {
+    static let specType = "flatten"
+    static let specPrefix = "flatten"
+    static var specKeys: [SpecKey<Flatten>] { [] }
+    static func specBlank(named name: String) -> Flatten { Flatten(name) }
+    static var specExample: (layer: Flatten, input: Shape) { (Flatten("flatten"), [3, 4, 5]) }
+}

@@ -114,3 +114,18 @@ final class LinearRuntime: LayerRuntime, SavesActivations {
         return dx
     }
 }
+
+extension Linear: SpecKind {
+    static let specType = "linear"
+    static let specAliases = ["fc", "dense"]
+    static let specPrefix = "fc"
+    static func specBlank(named name: String) -> Linear { Linear(name, nil, 1) }
+    static var specExample: (layer: Linear, input: Shape) { (Linear("fc", 12, 5, bias: false), [12]) }
+    static var specKeys: [SpecKey<Linear>] {
+        [
+            .checkedPositiveInt("in_features", \.inFeatures, doc: "input features, checked against the input when given"),
+            .positiveInt("out_features", \.outFeatures, .required, doc: "output features"),
+            .bool("bias", \.bias, doc: "adds a bias per output feature"),
+        ]
+    }
+}

@@ -132,3 +132,21 @@ final class LocalResponseNormRuntime: StatelessRuntime {
         return dx
     }
 }
+
+extension LocalResponseNorm: SpecKind {
+    static let specType = "localresponsenorm"
+    static let specAliases = ["lrn"]
+    static let specPrefix = "lrn"
+    static func specBlank(named name: String) -> LocalResponseNorm { LocalResponseNorm(name, size: 1) }
+    static var specExample: (layer: LocalResponseNorm, input: Shape) {
+        (LocalResponseNorm("lrn", size: 3, alpha: 2e-4, beta: 0.5, k: 2), [5, 3, 3])
+    }
+    static var specKeys: [SpecKey<LocalResponseNorm>] {
+        [
+            .positiveInt("size", \.size, .required, doc: "channels in each window"),
+            .number("alpha", \.alpha, .optionalAlwaysWritten, doc: "scale α of the windowed sum of squares"),
+            .number("beta", \.beta, .optionalAlwaysWritten, doc: "exponent β"),
+            .number("k", \.k, .optionalAlwaysWritten, doc: "additive constant k"),
+        ]
+    }
+}

@@ -33,3 +33,17 @@ extension MaxPool2d: InstantiableLayer {
         return PoolingRuntime(path: path, input: input, output: output, geometry: window.geometry(input: input, output: output), mode: .max)
     }
 }
+
+extension MaxPool2d: SpecKind {
+    static let specType = "maxpool2d"
+    static let specAliases = ["maxpool"]
+    static let specPrefix = "pool"
+    static func specBlank(named name: String) -> MaxPool2d { MaxPool2d(name, window: PoolingWindow(kernel: Size2(1))) }
+    static var specExample: (layer: MaxPool2d, input: Shape) {
+        (MaxPool2d("pool", window: PoolingWindow(kernel: Size2(3, 2), stride: Size2(2, 1), padding: Size2(1, 0),
+                                                 dilation: Size2(1, 2), ceilMode: true)), [3, 9, 8])
+    }
+    static var specKeys: [SpecKey<MaxPool2d>] {
+        PoolingWindow.specKeys(\.window) + [.size2("dilation", \.window.dilation, doc: "spacing of window taps")]
+    }
+}

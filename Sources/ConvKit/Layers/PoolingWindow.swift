@@ -115,3 +115,24 @@ final class PoolingRuntime: StatelessRuntime {
         return dx
     }
 }
+
+extension PoolingWindow {
+    /// The spec keys of a pooling layer's window, stored at `window`: `kernel_size`, `stride`
+    /// (default: the kernel size, as in PyTorch), `padding`, `ceil_mode`. Dilation is the kind's
+    /// own key (average pooling has none).
+    static func specKeys<L: SpecKind>(_ window: WritableKeyPath<L, PoolingWindow>) -> [SpecKey<L>] {
+        [
+            .size2("kernel_size", window.appending(path: \.kernel), .required, doc: "window height and width"),
+            SpecKey(name: "stride", requirement: .optional(default: "kernel_size"), typeText: "int or [h, w]",
+                    doc: "step between windows",
+                    decode: { node, layer, _ in layer[keyPath: window].stride = try node.size2("stride") },
+                    encode: { layer in
+                        let w = layer[keyPath: window]
+                        return w.stride == w.kernel ? nil : .inline(SpecText.size(w.stride))
+                    },
+                    fillAbsent: { layer in layer[keyPath: window].stride = layer[keyPath: window].kernel }),
+            .size2AllowingZero("padding", window.appending(path: \.padding), doc: "implicit padding, at most half the kernel"),
+            .bool("ceil_mode", window.appending(path: \.ceilMode), doc: "rounds the output size up"),
+        ]
+    }
+}

@@ -11,3 +11,11 @@ extension ReLU: ActivationFunction {
     /// f′ = 1 where y > 0, else 0 (PyTorch's choice of 0 at x = 0).
     static var activation: ActivationKernel { .relu }
 }
+
+extension ReLU: SpecKind {
+    static let specType = "relu"
+    static let specPrefix = "relu"
+    static var specKeys: [SpecKey<ReLU>] { [] }
+    static func specBlank(named name: String) -> ReLU { ReLU(name) }
+    static var specExample: (layer: ReLU, input: Shape) { (ReLU("relu"), [2, 3, 3]) }
+}

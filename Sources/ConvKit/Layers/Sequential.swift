@@ -195,3 +195,13 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
         return total
     }
 }
+
+extension Sequential: SpecKind {
+    static let specType = "sequential"
+    static let specPrefix = "block"
+    static func specBlank(named name: String) -> Sequential { Sequential(name: name, []) }
+    static var specExample: (layer: Sequential, input: Shape) {
+        (Sequential(name: "block", [Conv2d("conv1", 2, 3, kernel: 3, padding: 1), ReLU("relu1")]), [2, 5, 5])
+    }
+    static var specKeys: [SpecKey<Sequential>] { [.layers("layers", \.layers, doc: "the layers, run in order")] }
+}

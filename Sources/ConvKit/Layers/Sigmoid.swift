@@ -11,3 +11,11 @@ extension Sigmoid: ActivationFunction {
     /// f′ = y(1 − y); the forward pass splits by sign so exp never overflows.
     static var activation: ActivationKernel { .sigmoid }
 }
+
+extension Sigmoid: SpecKind {
+    static let specType = "sigmoid"
+    static let specPrefix = "sigmoid"
+    static var specKeys: [SpecKey<Sigmoid>] { [] }
+    static func specBlank(named name: String) -> Sigmoid { Sigmoid(name) }
+    static var specExample: (layer: Sigmoid, input: Shape) { (Sigmoid("sigmoid"), [6]) }
+}

@@ -116,3 +116,14 @@ final class SubsamplingRuntime: LayerRuntime {
         return dx
     }
 }
+
+extension Subsampling: SpecKind {
+    static let specType = "subsampling"
+    static let specPrefix = "subsample"
+    static func specBlank(named name: String) -> Subsampling { Subsampling(name) }
+    static var specExample: (layer: Subsampling, input: Shape) { (Subsampling("subsample", kernel: 3), [2, 9, 7]) }
+    static var specKeys: [SpecKey<Subsampling>] {
+        [.positiveInt("kernel_size", \.kernel, .optionalAlwaysWritten,
+                      doc: "window of LeCun's trainable subsampling (sum × weight + bias per map)")]
+    }
+}

@@ -11,3 +11,11 @@ extension Tanh: ActivationFunction {
     /// f′ = 1 − y².
     static var activation: ActivationKernel { .tanh }
 }
+
+extension Tanh: SpecKind {
+    static let specType = "tanh"
+    static let specPrefix = "tanh"
+    static var specKeys: [SpecKey<Tanh>] { [] }
+    static func specBlank(named name: String) -> Tanh { Tanh(name) }
+    static var specExample: (layer: Tanh, input: Shape) { (Tanh("tanh"), [2, 4, 4]) }
+}

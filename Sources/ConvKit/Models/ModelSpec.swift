@@ -13,7 +13,8 @@ import Yams
 ///   - flatten
 ///   - {type: linear, out_features: 10}
 /// ```
-/// Keys follow PyTorch's argument names; see ``LayerSpec`` and the README for every kind.
+/// Keys follow PyTorch's argument names; every kind declares its keys in its own file, and the
+/// README's key table (``LayerKinds/markdownTable()``) lists them.
 /// Unnamed layers are named by kind and position (`conv1`, `relu1`, `pool1`, `fc1`, …).
 /// Errors name the file, line and column, and what was expected.
 public enum ModelSpec {

@@ -20,7 +20,7 @@ public enum ArchitectureOptions {
     /// (every `Linear` but the last in execution order), named after it: `fc1` → `dropout1`.
     public static func insertingDropout(_ architecture: Architecture, probability: Double) throws -> Architecture {
         if let problem = Dropout.probabilityProblem(probability) {
-            throw ConvKitError.invalidArgument(name: "--dropout", reason: "\(probability) \(problem)")
+            throw ConvKitError.invalidArgument(name: "--dropout", reason: problem)
         }
         let linears = LayerTree.leaves(architecture.body).compactMap { $0 as? Linear }
         guard linears.count > 1 else { return architecture }
