@@ -3,8 +3,9 @@
 /// network of probes has the same `state_dict` and initialisation as the plain one.
 struct GradientProbe: LeafLayer, InstantiableLayer {
     let wrapped: any LeafLayer & InstantiableLayer
+    /// The probe's name: the wrapped layer's dotted path in the original graph.
+    let name: String
 
-    var name: String { wrapped.name }
     var kind: String { wrapped.kind }
     func outputShape(for input: Shape, path: String) throws -> Shape { try wrapped.outputShape(for: input, path: path) }
     func cost(input: Shape, output: Shape, path: String) throws -> LayerCost { try wrapped.cost(input: input, output: output, path: path) }
@@ -21,15 +22,26 @@ struct GradientProbe: LeafLayer, InstantiableLayer {
                      inner: try wrapped.makeRuntime(input: input, path: path, random: &random))
     }
 
-    /// `architecture` with every instantiable leaf (merges included) wrapped in a probe.
+    /// `architecture` as one flat graph with every node (merges inside blocks included) wrapped in
+    /// a probe named by the node's dotted path, so parameter names, initialisation and rows stay
+    /// those of the plain network.
     static func wrap(_ architecture: Architecture, input: Shape) throws -> Architecture {
-        let (body, _) = try LayerTree.map(architecture.body, input: input, path: "") { site in
-            if let merge = site.layer as? any MergeLayer { return [MergeProbe(wrapped: merge)] }
-            guard let leaf = site.layer as? any LeafLayer & InstantiableLayer else { return nil }
-            return [GradientProbe(wrapped: leaf)]
+        let graph = try LayerGraph(architecture.body)
+        var layers: [any Layer] = []
+        var inputs: [String: [String]] = [:]
+        for node in graph.nodes {
+            if let merge = node.layer as? any MergeLayer {
+                layers.append(MergeProbe(wrapped: merge, name: node.path))
+            } else if let leaf = node.layer as? any LeafLayer & InstantiableLayer {
+                layers.append(GradientProbe(wrapped: leaf, name: node.path))
+            } else {
+                throw ConvKitError.invalidLayer(layer: node.path, reason: "\(node.layer.kind) cannot be instantiated for training")
+            }
+            inputs[node.path] = node.inputs.map { $0 == LayerGraph.graphInput ? Sequential.inputName : graph.nodes[$0].path }
         }
         var probed = architecture
-        probed.body = body
+        probed.body = Sequential(name: "", layers, inputs: inputs)
+        _ = try probed.body.outputShape(for: input, path: "")
         return probed
     }
 
@@ -75,8 +87,9 @@ class ProbeRuntime: LayerRuntime {
 /// A merge layer wrapped like ``GradientProbe``: its runtime remembers ∂L/∂y.
 struct MergeProbe: MergeLayer, InstantiableLayer {
     let wrapped: any MergeLayer
+    /// The node's dotted path in the original graph.
+    let name: String
 
-    var name: String { wrapped.name }
     var kind: String { wrapped.kind }
     func outputShape(for inputs: [Shape], path: String) throws -> Shape { try wrapped.outputShape(for: inputs, path: path) }
     func cost(inputs: [Shape], output: Shape, path: String) throws -> LayerCost { try wrapped.cost(inputs: inputs, output: output, path: path) }

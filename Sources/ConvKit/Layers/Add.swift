@@ -77,3 +77,11 @@ final class AddRuntime: MergeRuntime, StatelessRuntime {
         return Array(repeating: dy, count: inputs)
     }
 }
+
+extension Add: SpecKind {
+    static let specType = "add"
+    static let specPrefix = "add"
+    static var specKeys: [SpecKey<Add>] { [] }
+    static func specBlank(named name: String) -> Add { Add(name) }
+    static var specExample: (layer: Add, input: Shape) { (Add("add"), [2, 3, 3]) }
+}

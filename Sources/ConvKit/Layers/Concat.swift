@@ -156,8 +156,8 @@ extension Concat: SpecKind {
     }
     static var specKeys: [SpecKey<Concat>] {
         [
-            SpecKey(name: "branches", requirement: .required, typeText: "list of {name, layers}",
-                    doc: "branches on the same input, joined along channels; names default to branch1, branch2, …",
+            SpecKey(name: "branches", requirement: .optional(default: "none"), typeText: "list of {name, layers}",
+                    doc: "branches on the same input, joined along channels (names default to branch1, branch2, …); without branches, the layers named by `inputs`",
                     decode: { node, concat, context in
                         let items = try node.list("branches")
                         guard !items.isEmpty else { throw node.error("concat needs at least one branch") }
@@ -165,11 +165,11 @@ extension Concat: SpecKind {
                             let branch = try item.mapping("a concat branch")
                             try branch.finish(allowed: ["name", "layers"])
                             let name = try branch.value("name")?.string("name") ?? "branch\(index + 1)"
-                            let layers = try context.layers(try branch.required("layers"), what: "layers of branch '\(name)'")
-                            concat.branches.append(Sequential(name: name, layers))
+                            let list = try context.layers(try branch.required("layers"), what: "layers of branch '\(name)'")
+                            concat.branches.append(Sequential(name: name, list.layers, inputs: list.inputs))
                         }
                     },
-                    encode: { concat in .branches(concat.branches.map { ($0.name, $0.layers) }) }),
+                    encode: { concat in concat.branches.isEmpty ? nil : .branches(concat.branches) }),
         ]
     }
 }

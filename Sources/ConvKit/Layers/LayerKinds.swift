@@ -22,6 +22,8 @@ public enum LayerKinds {
         LayerKind(Flatten.self),
         LayerKind(Sequential.self),
         LayerKind(Concat.self),
+        LayerKind(Add.self),
+        LayerKind(Residual.self),
     ]
 
     /// The entry for a spec `type` or alias: case-insensitive, underscores ignored (`Conv_2d`).

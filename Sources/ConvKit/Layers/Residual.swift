@@ -77,3 +77,49 @@ extension Residual: InstantiableLayer {
         try SequentialRuntime(graph: try LayerGraph(block: self, path: path), input: input, random: &random)
     }
 }
+
+extension Residual: SpecKind {
+    static let specType = "residual"
+    static let specPrefix = "residual"
+    static func specBlank(named name: String) -> Residual { Residual(name, body: []) }
+    static var specExample: (layer: Residual, input: Shape) {
+        (Residual("block", body: [Conv2d("conv1", nil, 4, kernel: 3, stride: 2, padding: 1, bias: false), BatchNorm("bn1", .two), ReLU("relu1")],
+                  shortcut: [Conv2d("0", nil, 4, kernel: 1, stride: 2, bias: false)], shortcutName: "downsample", activation: ReLU("relu")),
+         [2, 6, 6])
+    }
+    static var specKeys: [SpecKey<Residual>] {
+        [
+            .layers("body", \.body, doc: "the residual branch, reading the block input; its layers are named under the block"),
+            .layers("shortcut", \.shortcut, .optional, absent: "identity", doc: "layers on the shortcut (e.g. a 1×1 convolution and batch norm), named under `shortcut_name`"),
+            .value("shortcut_name", \.shortcut.name, .optional, type: "string", doc: "the shortcut's name (`downsample` in torchvision)",
+                   read: { node, what in
+                       let text = try node.string(what)
+                       guard !text.isEmpty, !text.contains(".") else { throw node.error("\(what) must be non-empty and contain no '.', found '\(text)'") }
+                       return text
+                   },
+                   write: { JSONValue.string($0).serialized() }),
+            SpecKey(name: "activation", requirement: .optional(default: "none"), typeText: "a layer type",
+                    doc: "the layer after the sum (e.g. relu), named by its type",
+                    decode: { node, block, context in
+                        let type = try node.string("activation")
+                        guard let kind = LayerKinds.kind(for: type), kind.bare, kind.type != Residual.specType else {
+                            throw node.error("activation must be a layer type without required keys, e.g. relu, found '\(type)'")
+                        }
+                        block.activation = try kind.build(SpecMapping(owner: node, what: "activation", entries: []), kind.type, &context)
+                    },
+                    encode: { block in
+                        guard let activation = block.activation, let kind = LayerKinds.kind(of: activation) else { return nil }
+                        return .inline(kind.type)
+                    }),
+        ]
+    }
+
+    /// An activation whose name is not its type, or that has keys, has no spec form (the spec names it by its type).
+    static func specProblem(_ block: Residual) -> String? {
+        guard let activation = block.activation else { return nil }
+        guard let kind = LayerKinds.kind(of: activation), kind.type == activation.name, kind.encode(activation).isEmpty else {
+            return "the activation '\(activation.name)' (\(activation.kind)) has no spec form: the spec names it by its type, with no keys"
+        }
+        return nil
+    }
+}

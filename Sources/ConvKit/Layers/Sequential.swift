@@ -203,5 +203,7 @@ extension Sequential: SpecKind {
     static var specExample: (layer: Sequential, input: Shape) {
         (Sequential(name: "block", [Conv2d("conv1", 2, 3, kernel: 3, padding: 1), ReLU("relu1")]), [2, 5, 5])
     }
-    static var specKeys: [SpecKey<Sequential>] { [.layers("layers", \.layers, doc: "the layers, run in order")] }
+    static var specKeys: [SpecKey<Sequential>] {
+        [.layers("layers", \.self, doc: "the layers, run in order (each reads the one before it, or its `inputs`)")]
+    }
 }

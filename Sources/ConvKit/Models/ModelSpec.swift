@@ -66,9 +66,9 @@ public enum ModelSpec {
             throw inputNode.error("input must be [C, H, W] or [features], found \(input.count) dimensions")
         }
         var budget = maximumLayers
-        let layers = try LayerSpec.parseList(try top.required("layers"), what: "layers", depth: 0, budget: &budget)
+        let body = try LayerSpec.parseList(try top.required("layers"), what: "layers", depth: 0, budget: &budget)
         let notes = try top.value("description").map { [try $0.string("description")] } ?? []
-        return Architecture(name: name, input: Shape(input), layers: layers, notes: notes)
+        return Architecture(name: name, input: Shape(input), body: body, notes: notes)
     }
 
     private static func convert(_ error: YamlError, file: String, text: String) -> ConvKitError {

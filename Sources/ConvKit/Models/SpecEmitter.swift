@@ -17,13 +17,14 @@ public enum SpecEmitter {
         if !architecture.notes.isEmpty { out += "description: \(quote(architecture.notes.joined(separator: " ")))\n" }
         out += "input: \(SpecText.list(architecture.input.dimensions))\n"
         out += "layers:\n"
-        try writeLayers(architecture.body.layers, path: "", indent: 2, into: &out)
+        try writeLayers(architecture.body, path: "", indent: 2, into: &out)
         return out
     }
 
-    private static func writeLayers(_ layers: [any Layer], path: String, indent: Int, into out: inout String) throws {
+    private static func writeLayers(_ list: Sequential, path: String, indent: Int, into out: inout String) throws {
         let pad = String(repeating: " ", count: indent)
-        for layer in layers {
+        for layer in list.layers {
+            let reads = list.inputs[layer.name].map { [(LayerSpec.inputsKey, "[" + $0.map(quote).joined(separator: ", ") + "]")] } ?? []
             let layerPath = joinPath(path, layer.name)
             guard let kind = LayerKinds.kind(of: layer) else {
                 throw ConvKitError.invalidLayer(layer: layerPath, reason: "layers of kind \(layer.kind) have no spec form yet")
@@ -37,12 +38,13 @@ public enum SpecEmitter {
             for (key, value) in keys { if case let .inline(text) = value { inline.append((key, text)) } }
             guard inline.count < keys.count else {
                 // A leaf: one flow mapping.
-                let fields = [("type", kind.type), ("name", quote(layer.name))] + inline.map { ($0.key, $0.text) }
+                let fields = [("type", kind.type), ("name", quote(layer.name))] + reads + inline.map { ($0.key, $0.text) }
                 out += "\(pad)- {" + fields.map { "\($0.0): \($0.1)" }.joined(separator: ", ") + "}\n"
                 continue
             }
             // A container: a block mapping, nested layer lists indented under their key.
             out += "\(pad)- type: \(kind.type)\n\(pad)  name: \(quote(layer.name))\n"
+            for (key, text) in reads { out += "\(pad)  \(key): \(text)\n" }
             for (key, value) in keys {
                 switch value {
                 case let .inline(text):
@@ -54,7 +56,7 @@ public enum SpecEmitter {
                     out += "\(pad)  \(key):\n"
                     for branch in branches {
                         out += "\(pad)    - name: \(quote(branch.name))\n\(pad)      layers:\n"
-                        try writeLayers(branch.layers, path: joinPath(layerPath, branch.name), indent: indent + 8, into: &out)
+                        try writeLayers(branch, path: joinPath(layerPath, branch.name), indent: indent + 8, into: &out)
                     }
                 }
             }

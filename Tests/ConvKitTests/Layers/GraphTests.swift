@@ -136,3 +136,56 @@ extension Array where Element == any Layer {
     /// A top-level body with named inputs (test shorthand).
     func inputs(_ inputs: [String: [String]]) -> Sequential { Sequential(name: "", self, inputs: inputs) }
 }
+
+/// The issue's example as YAML (this syntax is a contract), its emitted spec, and bad graph specs.
+@Suite struct GraphSpecTests {
+    static let example = """
+        input: [16, 8, 8]
+        layers:
+          - {type: conv2d, name: a, out_channels: 16, kernel_size: 3, padding: 1, bias: false}
+          - {type: relu, name: r}
+          - {type: conv2d, name: b, out_channels: 16, kernel_size: 3, padding: 1, bias: false}
+          - {type: add, name: sum, inputs: [b, input]}
+          - type: residual
+            name: block
+            body:
+              - {type: conv2d, out_channels: 32, kernel_size: 3, stride: 2, padding: 1, bias: false}
+              - relu
+              - {type: conv2d, out_channels: 32, kernel_size: 3, padding: 1, bias: false}
+            shortcut:
+              - {type: conv2d, out_channels: 32, kernel_size: 1, stride: 2, bias: false}
+        """
+
+    /// The same golden numbers as ``GraphTests/exampleGoldenNumbers()`` (arithmetic there).
+    @Test func exampleFromYAML() throws {
+        let summary = try Summary(try ModelSpec.parse(yaml: Self.example))
+        #expect(summary.totals.params == 18_944 && summary.totals.macs == 524_288)
+        #expect(summary.output == [32, 4, 4] && summary.field.largestSize == 11 && summary.field.largestJump == 2)
+        #expect(summary.rows == (try Summary(GraphTests.example)).rows)
+    }
+
+    /// --emit-spec writes graphs back as YAML that reads back to the same rows.
+    @Test(arguments: ["resnet18", "resnet20-cifar", "inception-bottleneck"])
+    func emittedGraphsReadBack(model: String) throws {
+        let architecture = try ModelSource.resolve(model)
+        let text = try SpecEmitter.emit(architecture)
+        #expect(try Summary(try ModelSpec.parse(yaml: text)).rows == (try Summary(architecture)).rows)
+        let example = try SpecEmitter.emit(try ModelSpec.parse(yaml: Self.example))
+        #expect(example.contains("{type: add, name: \"sum\", inputs: [\"b\", \"input\"]}"))
+        #expect(try Summary(try ModelSpec.parse(yaml: example)).rows == (try Summary(try ModelSpec.parse(yaml: Self.example))).rows)
+    }
+
+    @Test func badGraphSpecsGiveOneErrorNamingTheLayer() throws {
+        func error(_ text: String) -> String? {
+            expectConvKitError { _ = try Summary(try ModelSpec.parse(yaml: text, file: "g.yaml")) }?.description
+        }
+        let unknown = error("input: [2, 4, 4]\nlayers:\n  - {type: relu, name: a}\n  - {type: add, name: s, inputs: [a, nope]}\n")
+        #expect(unknown?.contains("g.yaml:4:") == true && unknown?.contains("layer 's': unknown input 'nope'") == true)
+        let cycle = error("input: [2, 4, 4]\nlayers:\n  - {type: relu, name: a, inputs: [b]}\n  - {type: relu, name: b}\n")
+        #expect(cycle?.contains("layer 'a': input 'b' is defined later") == true)
+        let shapes = error("input: [2, 4, 4]\nlayers:\n  - {type: conv2d, name: c, out_channels: 3, kernel_size: 1}\n  - {type: add, name: s, inputs: [c, input]}\n")
+        #expect(shapes?.contains("'s'") == true && shapes?.contains("identical shape") == true)
+        let activation = error("input: [2, 4, 4]\nlayers:\n  - {type: residual, name: r, body: [relu], activation: conv2d}\n")
+        #expect(activation?.contains("activation must be a layer type without required keys") == true)
+    }
+}

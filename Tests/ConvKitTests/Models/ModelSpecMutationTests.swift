@@ -93,3 +93,60 @@ import Testing
         expectCoverage(outcome, iterations: Self.iterations, required: Self.phrases.filter { !Self.rare.contains($0) })
     }
 }
+
+/// The same seeded mutation testing for graph specs: `inputs:`, `add`, `residual` (body,
+/// shortcut, shortcut_name, activation) and concat of named inputs.
+@Suite struct GraphSpecMutationTests {
+    static let iterations = 5_000
+
+    /// The graph errors first, then every other message a mutant can reach.
+    static let phrases = [
+        "unknown input", "is defined later", "identical shape", "add needs two or more inputs",
+    ] + ModelSpecMutationTests.phrases + ["activation must be a layer type", "reads one input", "inputs must name at least one layer"]
+    /// Required: the graph errors and the common ones; the rest may or may not be reached.
+    static let required: Set = ["unknown input", "is defined later", "identical shape", "invalid YAML", "unknown key", "unknown layer type"]
+
+    static let tokens = [
+        "\t", "[", "]", "{", "}", ", ", ": ", "- ", "\n  - ", "\n", "  ", "'", "\"", "# ", "null", "true", "-3", "0", "2",
+        "inputs: [a, b]", "inputs: [input]", "inputs: [z]", "inputs: []", "inputs: [sum]", "type: add", "type: residual",
+        "type: concat", "body:", "shortcut:", "shortcut: []", "shortcut_name: downsample", "activation: relu",
+        "activation: conv2d", "input", "sum", "a", "b", "block", "relu", "conv2d", "out_channels", "kernel_size", "stride: 2",
+        "padding: 1", "name: a", "name: b", "name: input", "layers:", "branches:",
+    ]
+
+    static let bases = [
+        """
+        input: [4, 8, 8]
+        layers:
+          - {type: conv2d, name: a, out_channels: 4, kernel_size: 3, padding: 1}
+          - {type: relu, name: r}
+          - {type: conv2d, name: b, out_channels: 4, kernel_size: 3, padding: 1}
+          - {type: add, name: sum, inputs: [b, input, a]}
+          - type: residual
+            name: block
+            body:
+              - {type: conv2d, out_channels: 8, kernel_size: 3, stride: 2, padding: 1}
+              - relu
+            shortcut:
+              - {type: conv2d, out_channels: 8, kernel_size: 1, stride: 2}
+            shortcut_name: downsample
+            activation: relu
+          - {type: conv2d, name: c, out_channels: 2, kernel_size: 1}
+          - {type: concat, name: join, inputs: [c, block]}
+        """,
+    ]
+
+    @Test func mutatedGraphSpecsParseOrThrowConvKitError() throws {
+        let bases = Self.bases.map { Array($0.utf8) }
+        for base in bases { _ = try Summary(try ModelSpec.parse(yaml: String(decoding: base, as: UTF8.self))) }
+        var mutator = Mutator(seed: 0x6A4F, tokens: Self.tokens)
+        let outcome = runMutations(iterations: Self.iterations, bases: bases, mutator: &mutator, phrases: Self.phrases) { bytes in
+            guard let text = String(validating: bytes, as: UTF8.self) else { return }
+            let summary = try Summary(try ModelSpec.parse(yaml: text, file: "mutant.yaml"))
+            #expect(summary.totals.params >= 0)
+            // What reads back must also instantiate: shapes were checked by the summary.
+            if summary.totals.params < 100_000 { _ = try Network(try ModelSpec.parse(yaml: text, file: "mutant.yaml"), seed: 0) }
+        }
+        expectCoverage(outcome, iterations: Self.iterations, required: Self.phrases.filter { Self.required.contains($0) })
+    }
+}

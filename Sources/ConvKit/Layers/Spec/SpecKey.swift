@@ -47,10 +47,10 @@ struct SpecKeyInfo: Sendable, Equatable {
 enum SpecValue {
     /// YAML flow text: `3`, `[3, 5]`, `true`, `0.5`, `same`.
     case inline(String)
-    /// A nested list of layers, written as a block (`sequential`'s `layers`).
-    case layers([any Layer])
+    /// A nested list of layers with their `inputs:`, written as a block (`sequential`'s `layers`).
+    case layers(Sequential)
     /// Named lists of layers, written as a block of `{name, layers}` entries (`concat`'s `branches`).
-    case branches([(name: String, layers: [any Layer])])
+    case branches([Sequential])
 }
 
 /// What a key's decoder may need beyond its value: the nesting depth, the remaining layer budget
@@ -62,10 +62,11 @@ struct SpecParseContext {
     /// How many more layers the spec may declare (see ``ModelSpec``'s limits).
     var budget: Int
     /// Parses a list of layer entries at the given depth: `(node, what, depth, &budget)`.
-    let parseList: (SpecNode, String, Int, inout Int) throws -> [any Layer]
+    let parseList: (SpecNode, String, Int, inout Int) throws -> Sequential
 
-    /// Parses `node` as a list of layers one level deeper; `what` names it in errors.
-    mutating func layers(_ node: SpecNode, what: String) throws -> [any Layer] {
+    /// Parses `node` as a list of layers one level deeper (an unnamed ``Sequential`` holding the
+    /// layers and their `inputs:`); `what` names it in errors.
+    mutating func layers(_ node: SpecNode, what: String) throws -> Sequential {
         try parseList(node, what, depth + 1, &budget)
     }
 }

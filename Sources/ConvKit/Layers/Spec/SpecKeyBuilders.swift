@@ -93,12 +93,20 @@ extension SpecKey where L: SpecKind {
     }
 
     /// A nested list of layers (`sequential`'s `layers`), read one level deeper.
-    static func layers(_ name: String, _ path: WritableKeyPath<L, [any Layer]>, doc: String) -> SpecKey {
-        SpecKey(name: name, requirement: .required, typeText: "list of layers", doc: doc,
+    /// A list of layers (with their `inputs:`) stored in a ``Sequential`` whose own name is kept.
+    /// Optional lists are omitted when empty.
+    static func layers(_ name: String, _ path: WritableKeyPath<L, Sequential>, _ presence: SpecPresence = .required,
+                       absent: String = "none", doc: String) -> SpecKey {
+        SpecKey(name: name, requirement: presence == .required ? .required : .optional(default: absent), typeText: "list of layers", doc: doc,
                 decode: { node, layer, context in
-                    layer[keyPath: path] = try context.layers(node, what: "\(name) of '\(layer.name)'")
+                    let list = try context.layers(node, what: "\(name) of '\(layer.name)'")
+                    layer[keyPath: path].layers = list.layers
+                    layer[keyPath: path].inputs = list.inputs
                 },
-                encode: { layer in .layers(layer[keyPath: path]) })
+                encode: { layer in
+                    let list = layer[keyPath: path]
+                    return presence != .required && list.layers.isEmpty ? nil : .layers(list)
+                })
     }
 }
 
