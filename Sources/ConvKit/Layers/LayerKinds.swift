@@ -20,6 +20,7 @@ public enum LayerKinds {
         LayerKind(Sigmoid.self),
         LayerKind(Tanh.self),
         LayerKind(Flatten.self),
+        LayerKind(Identity.self),
         LayerKind(Sequential.self),
         LayerKind(Concat.self),
         LayerKind(Add.self),
