@@ -31,9 +31,9 @@ run_all() { # $1 = binary, $2 = output folder
   "$B" train lenet5 $T --epochs 3 --checkpoint-every 20 --checkpoint "$O/resume.st" > "$O/resume-a.txt"
   "$B" evaluate "$O/bn2.st" --dataset shapes --logits "$O/logits.st" > "$O/evaluate.txt"
   "$B" gradients lenet5 > "$O/gradients.txt" 2>&1 || true
-  "$B" explain receptive-field inception-naive > "$O/rf.txt" 2>&1 || true
+  "$B" explain receptive-field lenet5 > "$O/rf.txt" 2>&1 || true
   for m in lenet5 lenet5-1998 alexnet alexnet-torchvision inception-naive inception-bottleneck vgg16; do
-    "$B" summary "$m" --format json > "$O/summary-$m.json"
+    "$B" summary "$m" --format csv > "$O/summary-$m.csv"
     "$B" summary "$m" --emit-spec > "$O/spec-$m.yaml"
   done
   if [ -d "$DATA" ]; then
@@ -48,6 +48,6 @@ total=$(wc -l < "$WORK/old.sha")
 if diff "$WORK/old.sha" "$WORK/new.sha" > "$WORK/diff"; then
   echo "bit-exact: all $total artefacts identical ($OLD vs working tree)"
 else
-  echo "DIFFERENT artefacts ($OLD vs working tree):"; grep '^[<>]' "$WORK/diff" | awk '{print $1, $3}' | sort -u -k2
+  echo "DIFFERENT artefacts ($OLD vs working tree):"; grep "^[<>]" "$WORK/diff" | awk "{print \$3}" | sort -u
   exit 1
 fi
