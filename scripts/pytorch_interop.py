@@ -27,6 +27,44 @@ class LeNet(nn.Module):
         return self.fc3(torch.relu(self.fc2(torch.relu(self.fc1(x)))))
 
 
+class ResNetCifar(nn.Module):
+    """ConvKit's `resnet{6n+2}-cifar` (He et al. 2016 §4.2, 1×1 projection shortcuts) built from
+    torchvision's own `BasicBlock`, so its state_dict keys are ConvKit's (`conv1`, `bn1`,
+    `layer1.0.conv1`, `layer2.0.downsample.0`, `fc`). Every layer keeps PyTorch's default
+    initialisation (Kaiming-uniform, a = √5; BatchNorm weight 1, bias 0), which is ConvKit's too;
+    torchvision's ImageNet `ResNet` re-initialises its convolutions, this twin does not."""
+
+    def __init__(self, n, num_classes=10):
+        from torchvision.models.resnet import BasicBlock
+        super().__init__()
+        self.conv1 = nn.Conv2d(3, 16, 3, padding=1, bias=False)
+        self.bn1 = nn.BatchNorm2d(16)
+        self.relu = nn.ReLU(inplace=True)
+        inplanes = 16
+        for stage, (planes, stride) in enumerate([(16, 1), (32, 2), (64, 2)]):
+            blocks = []
+            for index in range(n):
+                s = stride if index == 0 else 1
+                downsample = None
+                if s != 1 or inplanes != planes:
+                    downsample = nn.Sequential(nn.Conv2d(inplanes, planes, 1, stride=s, bias=False), nn.BatchNorm2d(planes))
+                blocks.append(BasicBlock(inplanes, planes, s, downsample))
+                inplanes = planes
+            setattr(self, f"layer{stage + 1}", nn.Sequential(*blocks))
+        self.avgpool = nn.AdaptiveAvgPool2d(1)
+        self.fc = nn.Linear(64, num_classes)
+
+    def forward(self, x):
+        x = self.relu(self.bn1(self.conv1(x)))
+        x = self.layer3(self.layer2(self.layer1(x)))
+        return self.fc(torch.flatten(self.avgpool(x), 1))
+
+
+def resnet_cifar(n, num_classes=10):
+    """The PyTorch twin of ConvKit's `resnet{6n+2}-cifar` (n = 3: resnet20, n = 9: resnet56)."""
+    return ResNetCifar(n, num_classes)
+
+
 def cifar_test(folder):
     raw = np.fromfile(f"{folder}/test_batch.bin", dtype=np.uint8).reshape(10000, 3073)
     images = torch.from_numpy(raw[:, 1:].reshape(10000, 3, 32, 32).astype(np.float32))
