@@ -12,8 +12,8 @@ DATA="${2:-../shared/data/cifar-10-batches-bin}"
 WORK="$(mktemp -d)"
 trap 'git worktree remove --force "$WORK/old" >/dev/null 2>&1 || true; rm -rf "$WORK"' EXIT
 git worktree add --detach -q "$WORK/old" "$OLD"
-[ -d .build ] && cp -a .build "$WORK/old/.build" 2>/dev/null || true
-(cd "$WORK/old" && swift build -c release --product convkit >/dev/null)
+[ -d .build ] && cp -a .build "$WORK/old/.build" 2>/dev/null && rm -rf "$WORK"/old/.build/*/*/ModuleCache || true
+(cd "$WORK/old" && swift build -c release --product convkit 2>&1 | tail -3)
 swift build -c release --product convkit >/dev/null
 
 run_all() { # $1 = binary, $2 = output folder
