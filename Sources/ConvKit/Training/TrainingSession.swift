@@ -110,6 +110,8 @@ public enum TrainingSession {
         let architecture = try state?.network.architecture ?? architecture(for: request)
         let summary = try Summary(architecture, input: state?.network.input)
         try MemoryBudget.requireTrainingFits(summary, batch: request.options.batchSize, optimizer: request.options.optimizer)
+        // A checkpoint stores the architecture as a spec: make sure it has one before any training is spent.
+        if request.checkpoint != nil { _ = try SpecEmitter.emit(architecture) }
 
         var train = try Datasets.load(request.dataset, split: .train, dataDirectory: request.dataDirectory)
         let test = try Datasets.load(request.dataset, split: .test, dataDirectory: request.dataDirectory)

@@ -165,7 +165,8 @@ extension Array where Element == any Layer {
     }
 
     /// --emit-spec writes graphs back as YAML that reads back to the same rows.
-    @Test(arguments: ["resnet18", "resnet20-cifar", "inception-bottleneck"])
+    /// Every zoo model has a spec form (a checkpoint stores it; training checks it before it starts).
+    @Test(arguments: Zoo.names)
     func emittedGraphsReadBack(model: String) throws {
         let architecture = try ModelSource.resolve(model)
         let text = try SpecEmitter.emit(architecture)
