@@ -58,11 +58,11 @@ public struct Residual: LayerBlock {
         guard !body.layers.isEmpty else {
             throw ConvKitError.invalidLayer(layer: path, reason: "a residual block needs at least one layer in its body")
         }
-        var reserved = [shortcutName, Self.addName]
-        if let activation { reserved.append(activation.name) }
-        if let clash = body.layers.first(where: { reserved.contains($0.name) }) ?? (activation.flatMap { a in
-            [shortcutName, Self.addName].contains(a.name) ? a : nil }) {
-            throw ConvKitError.invalidLayer(layer: joinPath(path, clash.name), reason: "this name is taken in the block by the shortcut, the sum or the activation")
+        // Body layers, the shortcut, the sum and the activation share the block's names.
+        let names = body.layers.map(\.name) + [shortcutName, Self.addName] + (activation.map { [$0.name] } ?? [])
+        var seen = Set<String>()
+        if let clash = names.first(where: { !seen.insert($0).inserted }) {
+            throw ConvKitError.invalidLayer(layer: joinPath(path, clash), reason: "this name is taken in the block by the shortcut, the sum or the activation")
         }
         let bodyOutput = try graph.add(body, path: path, input: inputs[0])
         let shortcutOutput = shortcut.layers.isEmpty ? inputs[0] : try graph.add(shortcut, path: joinPath(path, shortcutName), input: inputs[0])

@@ -94,6 +94,9 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
     /// conv1 output alone is 19 MB). Each image's result does not depend on the slicing.
     static let evaluationSlice = 64
     private var sliceBuffer = Tensor(shape: [0])
+    /// Per node, and for the graph input: where the gradients of several readers are summed.
+    private lazy var sumBuffers = [Tensor](repeating: Tensor(shape: [0]), count: children.count)
+    private var inputSumBuffer = Tensor(shape: [0])
 
     func forward(_ input: Tensor, _ context: inout RunContext) throws -> Tensor {
         if !context.training && input.batch > Self.evaluationSlice {
@@ -172,7 +175,7 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
         }
         deliver(gradient, to: output)
         for index in children.indices.reversed() {
-            guard let g = Self.sum(waiting[index]) else { continue }
+            guard let g = Self.sum(waiting[index], into: &sumBuffers[index]) else { continue }
             waiting[index] = []
             let reads = sources[index]
             // A node whose inputs are all the graph input computes ∂L/∂input only when asked to.
@@ -184,14 +187,19 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
                 deliver(try children[index].backward(g, &context), to: reads[0])
             }
         }
-        return Self.sum(inputGradients) ?? Tensor(shape: [0])
+        return Self.sum(inputGradients, into: &inputSumBuffer) ?? Tensor(shape: [0])
     }
 
     /// The sum of gradients delivered latest reader first, added in reader order (earliest
-    /// first); `nil` when none arrived (the node's output reaches no loss).
-    private static func sum(_ gradients: [Tensor]) -> Tensor? {
-        guard var total = gradients.last else { return nil }
+    /// first), into `buffer` (kept across steps, so a merge costs no allocation per step);
+    /// `nil` when none arrived (the node's output reaches no loss). One gradient is returned as is.
+    private static func sum(_ gradients: [Tensor], into buffer: inout Tensor) -> Tensor? {
+        guard let first = gradients.last else { return nil }
+        guard gradients.count > 1 else { return first }
+        var total = reuse(&buffer, shape: first.shape)
+        copyElements(first.storage, from: 0, into: &total.storage, at: 0, count: first.count)
         for g in gradients.dropLast().reversed() { addElements(g.storage, into: &total.storage) }
+        buffer = total
         return total
     }
 }

@@ -72,7 +72,7 @@ enum LayerTree {
             // Unknown names are left for the graph to report with its message.
             let inputShapes = named.map { $0.compactMap(shape(of:)) } ?? [previousShape]
             let childInput = inputShapes.first ?? previousShape
-            var replacement: [any Layer]
+            let replacement: [any Layer]
             if let nested = child as? Sequential {
                 replacement = [try map(nested, input: childInput, path: childPath, checkShapes: checkShapes, transform).0]
             } else if let block = child as? any LayerBlock {
@@ -87,7 +87,6 @@ enum LayerTree {
             } else {
                 replacement = [child]
             }
-            if replacement.isEmpty { replacement = [child] }
             for (position, layer) in replacement.enumerated() {
                 if position == 0, let named { links[layer.name] = named }
                 let layerShapes = position == 0 ? inputShapes : [previousShape]
