@@ -31,20 +31,21 @@ public struct WindowGeometry: Sendable, Equatable {
     public var columnCount: Int { outputHeight * outputWidth }
 }
 
-/// Unfolds one image `x` (C, H, W) into `col` (C·kh·kw, oh·ow).
+/// Unfolds one image `x` (C, H, W) into `col` (C·kh·kw, oh·ow), any geometry (in C, with AVX2
+/// where available: see `ck_im2col`; ``im2colGeneral(_:_:into:)`` is its reference).
 public func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>) {
-    if g.strideHeight == 1 && g.strideWidth == 1 && g.padTop == 0 && g.padLeft == 0 {
-        im2colUnitStride(x, g, into: col)
-        return
-    }
-    im2colGeneral(x, g, into: col)
+    var window = g.cWindow
+    ck_im2col(x, &window, col)
 }
 
-/// Stride 1 without padding: every column-matrix row is `oh` runs of `ow` consecutive inputs
-/// (in C, with AVX2 where available: see `ck_im2col_unit`).
-func im2colUnitStride(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>) {
-    ck_im2col_unit(x, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.dilationHeight, g.dilationWidth,
-                   g.outputHeight, g.outputWidth, col)
+extension WindowGeometry {
+    /// The same geometry for the C kernels.
+    var cWindow: ck_window {
+        ck_window(channels: channels, height: height, width: width, kernel_height: kernelHeight, kernel_width: kernelWidth,
+                  stride_height: strideHeight, stride_width: strideWidth, pad_top: padTop, pad_left: padLeft,
+                  dilation_height: dilationHeight, dilation_width: dilationWidth,
+                  output_height: outputHeight, output_width: outputWidth)
+    }
 }
 
 /// Any geometry (the definition the fast path is tested against).
@@ -88,13 +89,11 @@ func im2colGeneral(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: Uns
 
 /// Folds `col` (C·kh·kw, oh·ow) back onto `x` (C, H, W), ADDING overlapping contributions:
 /// the adjoint of ``im2col``. `x` must be zeroed by the caller if it should hold only the sum.
+/// Any geometry, in C (`ck_col2im`); ``col2imGeneral(_:_:into:)`` is its reference, with the same
+/// additions in the same order.
 public func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, into x: UnsafeMutablePointer<Float>) {
-    if g.strideHeight == 1 && g.strideWidth == 1 && g.padTop == 0 && g.padLeft == 0 {
-        ck_col2im_unit(col, g.channels, g.height, g.width, g.kernelHeight, g.kernelWidth, g.dilationHeight, g.dilationWidth,
-                       g.outputHeight, g.outputWidth, x)
-        return
-    }
-    col2imGeneral(col, g, into: x)
+    var window = g.cWindow
+    ck_col2im(col, &window, x)
 }
 
 /// Any geometry (the definition the fast path is tested against).

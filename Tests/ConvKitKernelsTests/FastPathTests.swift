@@ -3,11 +3,13 @@ import Testing
 
 /// Every fast path against the general code it replaces: same values, bit for bit.
 @Suite struct FastPathTests {
-    static func geometry(channels: Int = 1, height: Int, width: Int, kernel: Int, stride: Int = 1, dilation: Int = 1) -> WindowGeometry {
-        let oh = (height - dilation * (kernel - 1) - 1) / stride + 1
-        let ow = (width - dilation * (kernel - 1) - 1) / stride + 1
+    static func geometry(channels: Int = 1, height: Int, width: Int, kernel: Int, stride: Int = 1, dilation: Int = 1,
+                         padding: Int = 0, strideWidth: Int? = nil) -> WindowGeometry {
+        let sw = strideWidth ?? stride
+        let oh = (height + 2 * padding - dilation * (kernel - 1) - 1) / stride + 1
+        let ow = (width + 2 * padding - dilation * (kernel - 1) - 1) / sw + 1
         return WindowGeometry(channels: channels, height: height, width: width, kernelHeight: kernel, kernelWidth: kernel,
-                              strideHeight: stride, strideWidth: stride, padTop: 0, padLeft: 0,
+                              strideHeight: stride, strideWidth: sw, padTop: padding, padLeft: padding,
                               dilationHeight: dilation, dilationWidth: dilation, outputHeight: oh, outputWidth: ow)
     }
 
@@ -64,7 +66,23 @@ import Testing
         geometry(channels: 1, height: 4, width: 20, kernel: 1),    // runs of 20 = 16 + 4
     ]
 
-    @Test(arguments: unitStride)
+    /// Padded and strided windows: ResNet's 3×3 pad 1 at 32, 16 and 8 wide (runs of 31/32 between
+    /// zero borders), its stride-2 3×3 and 1×1 downsamplings, a pad wider than the kernel reach
+    /// (whole rows and columns of zeros), dilation with padding, stride 2 along one axis only.
+    static let padded: [WindowGeometry] = [
+        geometry(channels: 2, height: 32, width: 32, kernel: 3, padding: 1),
+        geometry(channels: 3, height: 16, width: 16, kernel: 3, padding: 1),
+        geometry(channels: 3, height: 8, width: 8, kernel: 3, padding: 1),
+        geometry(channels: 2, height: 5, width: 5, kernel: 3, padding: 1),
+        geometry(channels: 2, height: 32, width: 32, kernel: 3, stride: 2, padding: 1),
+        geometry(channels: 2, height: 16, width: 16, kernel: 1, stride: 2),
+        geometry(channels: 1, height: 4, width: 3, kernel: 2, padding: 4),
+        geometry(channels: 2, height: 13, width: 19, kernel: 3, dilation: 2, padding: 2),
+        geometry(channels: 2, height: 9, width: 21, kernel: 3, stride: 2, padding: 1, strideWidth: 1),
+        geometry(channels: 2, height: 9, width: 21, kernel: 3, padding: 1, strideWidth: 3),
+    ]
+
+    @Test(arguments: unitStride + padded)
     func im2colAndCol2imMatchGeneral(g: WindowGeometry) {
         let x = GemmTests.values(g.channels * g.height * g.width, seed: 21)
         var fast = [Float](repeating: .nan, count: g.columnRows * g.columnCount), slow = fast

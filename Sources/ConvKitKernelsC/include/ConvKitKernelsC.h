@@ -1,5 +1,5 @@
 // ConvKitKernelsC: the C kernels behind ConvKitKernels — the SGEMM engine, 2 x 2 max pooling,
-// unit-stride im2col/col2im, and the thread pool of parallelFor.
+// im2col/col2im, and the thread pool of parallelFor.
 //
 // Why C (a departure from DESIGN.md's "pure Swift kernels"): SwiftPM compiles Swift for the
 // baseline ISA (x86-64 = SSE2), and Package.swift may not use unsafeFlags, so Swift code cannot
@@ -52,14 +52,24 @@ void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long
 /// ends its row). Vectorised with AVX2 where available; identical results on every engine.
 void ck_maxpool2x2(const float *x, long width, long oh, long ow, float *y, int32_t *argmax);
 
-/// im2col of one image x (channels x height x width) for stride 1 and no padding (dilation dh, dw):
-/// col ((channels*kh*kw) x (oh*ow)), row (c, i, j) holding x[c, oy + i*dh, ox + j*dw].
-void ck_im2col_unit(const float *x, long channels, long height, long width, long kh, long kw, long dh, long dw,
-                    long oh, long ow, float *col);
+/// The geometry of a 2-D sliding window over one image (all sizes in elements); see ck_im2col.
+typedef struct {
+    long channels, height, width;
+    long kernel_height, kernel_width;
+    long stride_height, stride_width;
+    long pad_top, pad_left;
+    long dilation_height, dilation_width;
+    long output_height, output_width;
+} ck_window;
 
-/// The adjoint of ck_im2col_unit: adds every element of col onto the input position it came from.
-void ck_col2im_unit(const float *col, long channels, long height, long width, long kh, long kw, long dh, long dw,
-                    long oh, long ow, float *x);
+/// im2col of one image x (channels x height x width): col ((channels*kh*kw) x (oh*ow)), row
+/// (c, i, j) holding x[c, oy*sh - pad_top + i*dh, ox*sw - pad_left + j*dw], 0 in the padding.
+/// Vectorised with AVX2 where available; identical results on every engine.
+void ck_im2col(const float *x, const ck_window *g, float *col);
+
+/// The adjoint of ck_im2col: adds every element of col onto the input position it came from, in
+/// col's order (row by row), one addition per element.
+void ck_col2im(const float *col, const ck_window *g, float *x);
 
 /// A chunk of parallel work: called with the caller's context and the chunk index.
 typedef void (*ck_chunk_fn)(void *context, long chunk);
