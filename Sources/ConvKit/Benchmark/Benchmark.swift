@@ -22,7 +22,13 @@ public struct BenchmarkOptions: Sendable {
     /// Images of one CIFAR-10 training epoch, for the derived seconds per epoch.
     public var epochImages = 50_000
     /// The figures to measure; the others are reported as not measured (NaN, JSON `null`).
-    public var figures = Set(BenchmarkFigure.allCases)
+    /// ``BenchmarkFigure/model`` needs ``model``.
+    public var figures = Set(BenchmarkFigure.allCases.filter { $0 != .model })
+    /// The network of the ``BenchmarkFigure/model`` figures (`convkit bench --model`): its name as
+    /// the user gave it and its architecture, measured at ``modelBatch`` on synthetic data.
+    public var model: (name: String, architecture: Architecture)?
+    /// Batch size of the model figures (training steps and evaluation-mode forward passes).
+    public var modelBatch = 128
 
     public init(threads: Int) { self.threads = max(1, threads) }
 
@@ -49,6 +55,8 @@ public enum BenchmarkFigure: String, Sendable, CaseIterable {
     case trainLarge = "train-large"
     /// Inference at batch 1000.
     case inference
+    /// Training steps and inference of ``BenchmarkOptions/model`` at ``BenchmarkOptions/modelBatch``.
+    case model
 }
 
 /// Measures ConvKit's kernels and LeNet-5 training and inference on synthetic data.
@@ -76,11 +84,22 @@ public enum Benchmark {
         let inference = try measure(.inference, "LeNet-5 inference, batch \(options.inferenceBatch)") {
             try inferenceImagesPerSecond(batch: options.inferenceBatch, options: options)
         }
+        var modelFigures: (train: Double, inference: Double) = (.nan, .nan)
+        if options.figures.contains(.model), let model = options.model {
+            progress("\(model.name) training, batch \(options.modelBatch)")
+            let network = try Network(model.architecture, seed: 0)
+            let (images, labels) = try syntheticBatch(for: network, batch: options.modelBatch)
+            modelFigures.train = try trainImagesPerSecond(network, images, labels, options: options)
+            progress("\(model.name) inference, batch \(options.modelBatch)")
+            modelFigures.inference = try inferenceImagesPerSecond(network, images, options: options)
+        }
         return BenchmarkReport(sgemmSize: options.sgemmSize, sgemmGFLOPS: square,
                                conv1Columns: options.conv1Columns, sgemmLeNetConv1GFLOPS: conv1,
                                trainSmallBatch: options.trainBatchSizes.small, trainSmallImagesPerSecond: small,
                                trainLargeBatch: options.trainBatchSizes.large, trainLargeImagesPerSecond: large,
                                inferenceBatch: options.inferenceBatch, inferenceImagesPerSecond: inference,
+                               modelName: options.figures.contains(.model) ? options.model?.name : nil, modelBatch: options.modelBatch,
+                               modelTrainImagesPerSecond: modelFigures.train, modelInferenceImagesPerSecond: modelFigures.inference,
                                epochImages: options.epochImages, threads: options.threads,
                                cpu: cpuName(), engine: GemmEngine.best.rawValue)
     }
@@ -120,17 +139,30 @@ public enum Benchmark {
     /// A LeNet-5 network and a synthetic batch (normal pixels, uniform labels) of `batch` images.
     static func lenet5(batch: Int) throws -> (Network, Tensor, [Int]) {
         let network = try Network(Zoo.lenet5(), seed: 0)
+        let (images, labels) = try syntheticBatch(for: network, batch: batch)
+        return (network, images, labels)
+    }
+
+    /// A synthetic batch for `network`: `batch` images of its input shape with standard normal
+    /// pixels, and labels uniform over its classes (the width of its output).
+    static func syntheticBatch(for network: Network, batch: Int) throws -> (Tensor, [Int]) {
         var random = RandomGenerator(seed: 2)
         var images = Tensor(shape: [batch] + network.input.dimensions)
         for i in images.storage.indices { images.storage[i] = random.nextNormal() }
-        let labels = (0..<batch).map { _ in random.nextInt(below: 10) }
-        return (network, images, labels)
+        let classes = try network.output.elementCount()
+        let labels = (0..<batch).map { _ in random.nextInt(below: classes) }
+        return (images, labels)
+    }
+
+    /// Images per second of full LeNet-5 training steps at `batch`.
+    static func trainImagesPerSecond(batch: Int, options: BenchmarkOptions) throws -> Double {
+        let (network, images, labels) = try lenet5(batch: batch)
+        return try trainImagesPerSecond(network, images, labels, options: options)
     }
 
     /// Images per second of full training steps (forward, loss, backward, SGD with momentum),
     /// the same step as ``Trainer/trainEpoch(_:epoch:progress:)``.
-    static func trainImagesPerSecond(batch: Int, options: BenchmarkOptions) throws -> Double {
-        let (network, images, labels) = try lenet5(batch: batch)
+    static func trainImagesPerSecond(_ network: Network, _ images: Tensor, _ labels: [Int], options: BenchmarkOptions) throws -> Double {
         let optimizer = SGD(learningRate: 0.001, momentum: 0.9)
         var context = RunContext(training: true, threads: options.threads)
         context.needsInputGradient = false
@@ -141,15 +173,20 @@ public enum Benchmark {
             try network.backward(result.gradient, &context)
             optimizer.step(network.parameters)
         }
-        return Double(batch) / seconds
+        return Double(labels.count) / seconds
     }
 
-    /// Images per second of evaluation-mode forward passes.
+    /// Images per second of LeNet-5 evaluation-mode forward passes at `batch`.
     static func inferenceImagesPerSecond(batch: Int, options: BenchmarkOptions) throws -> Double {
         let (network, images, _) = try lenet5(batch: batch)
+        return try inferenceImagesPerSecond(network, images, options: options)
+    }
+
+    /// Images per second of evaluation-mode forward passes of `images`.
+    static func inferenceImagesPerSecond(_ network: Network, _ images: Tensor, options: BenchmarkOptions) throws -> Double {
         var context = RunContext(training: false, threads: options.threads)
         let seconds = try medianSeconds(options) { _ = try network.forward(images, &context) }
-        return Double(batch) / seconds
+        return Double(images.shape[0]) / seconds
     }
 
     /// The CPU's model name (`/proc/cpuinfo` on Linux, `machdep.cpu.brand_string` on macOS).

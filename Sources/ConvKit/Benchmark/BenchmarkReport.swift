@@ -17,6 +17,13 @@ public struct BenchmarkReport: Sendable {
     /// Batch size and images per second of evaluation-mode forward passes.
     public var inferenceBatch: Int
     public var inferenceImagesPerSecond: Double
+    /// The model of `convkit bench --model` (nil when not measured), its batch size, and images per
+    /// second of its training steps (forward, loss, backward, SGD with momentum) and of its
+    /// evaluation-mode forward passes on synthetic data.
+    public var modelName: String?
+    public var modelBatch: Int
+    public var modelTrainImagesPerSecond: Double
+    public var modelInferenceImagesPerSecond: Double
     /// Images of one epoch for the derived seconds per epoch (CIFAR-10: 50,000).
     public var epochImages: Int
     public var threads: Int
@@ -41,6 +48,13 @@ public struct BenchmarkReport: Sendable {
             ("train_batch\(trainSmallBatch)_seconds_per_epoch", Self.number(trainSmallSecondsPerEpoch, 3), false),
             ("train_batch\(trainLargeBatch)_seconds_per_epoch", Self.number(trainLargeSecondsPerEpoch, 3), false),
             ("inference_images_per_s", Self.number(inferenceImagesPerSecond, 1), false),
+        ] + (modelName.map { name in [
+            ("model", name, true),
+            ("model_batch", "\(modelBatch)", false),
+            ("model_train_images_per_s", Self.number(modelTrainImagesPerSecond, 1), false),
+            ("model_train_seconds_per_epoch", Self.number(Double(epochImages) / modelTrainImagesPerSecond, 3), false),
+            ("model_inference_images_per_s", Self.number(modelInferenceImagesPerSecond, 1), false),
+        ] } ?? []) + [
             ("threads", "\(threads)", false),
             ("cpu", cpu, true),
             ("engine", engine, true),
@@ -77,7 +91,7 @@ public struct BenchmarkReport: Sendable {
 
     /// A human table: figure, value, unit.
     public func table() -> String {
-        let rows: [(String, String, String)] = [
+        var rows: [(String, String, String)] = [
             ("SGEMM \(sgemmSize)×\(sgemmSize)×\(sgemmSize)", Self.number(sgemmGFLOPS, 1), "GFLOP/s"),
             ("SGEMM 6×75×\(conv1Columns) (LeNet-5 conv1, batch 4)", Self.number(sgemmLeNetConv1GFLOPS, 1), "GFLOP/s"),
             ("LeNet-5 training, batch \(trainSmallBatch)", Self.number(trainSmallImagesPerSecond, 0), "images/s"),
@@ -85,7 +99,14 @@ public struct BenchmarkReport: Sendable {
             ("LeNet-5 training, batch \(trainLargeBatch)", Self.number(trainLargeImagesPerSecond, 0), "images/s"),
             ("  one \(epochImages)-image epoch", Self.number(trainLargeSecondsPerEpoch, 2), "s"),
             ("LeNet-5 inference, batch \(inferenceBatch)", Self.number(inferenceImagesPerSecond, 0), "images/s"),
-        ]
+        ].filter { $0.1 != "null" }
+        if let modelName {
+            rows += [
+                ("\(modelName) training, batch \(modelBatch)", Self.number(modelTrainImagesPerSecond, 0), "images/s"),
+                ("  one \(epochImages)-image epoch", Self.number(Double(epochImages) / modelTrainImagesPerSecond, 1), "s"),
+                ("\(modelName) inference, batch \(modelBatch)", Self.number(modelInferenceImagesPerSecond, 0), "images/s"),
+            ]
+        }
         let nameWidth = rows.map { $0.0.count }.max() ?? 0
         let valueWidth = rows.map { $0.1.count }.max() ?? 0
         var lines = rows.map { row in

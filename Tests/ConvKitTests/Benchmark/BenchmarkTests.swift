@@ -29,6 +29,37 @@ import Testing
         #expect((object["sgemm_gflops"] as? Double ?? 0) > 0)
     }
 
+    /// `convkit bench --model`: a small residual spec at batch 3; its figures and no LeNet-5 ones.
+    @Test func modelFiguresMeasureTheGivenNetwork() throws {
+        let spec = """
+        input: [3, 8, 8]
+        layers:
+          - {type: conv2d, out_channels: 4, kernel_size: 3, padding: 1}
+          - type: residual
+            body:
+              - {type: conv2d, out_channels: 4, kernel_size: 3, padding: 1}
+            activation: relu
+          - flatten
+          - {type: linear, out_features: 5}
+        """
+        var options = BenchmarkOptions.quick(threads: 2)
+        options.model = ("tiny-residual", try ModelSpec.parse(yaml: spec, file: "tiny.yaml"))
+        options.modelBatch = 3
+        options.figures = [.model]
+        let report = try Benchmark.run(options)
+        let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
+        #expect(object["model"] as? String == "tiny-residual")
+        #expect(object["model_batch"] as? Int == 3)
+        for key in ["model_train_images_per_s", "model_train_seconds_per_epoch", "model_inference_images_per_s"] {
+            let value = try #require(object[key] as? Double, "\(key)")
+            #expect(value > 0 && value.isFinite, "\(key) = \(value)")
+        }
+        #expect(object["train_batch4_images_per_s"] is NSNull)
+        let table = report.table()
+        #expect(table.contains("tiny-residual training, batch 3") && table.contains("tiny-residual inference, batch 3"))
+        #expect(!table.contains("LeNet-5") && !table.contains("null"))
+    }
+
     @Test func jsonStringsAreEscaped() {
         #expect(BenchmarkReport.quoted("a \"b\"\\\n") == #""a \"b\"\\\n""#)
     }
