@@ -26,6 +26,11 @@ does, in PyTorch, on the same binary batches:
              batches as they were trained; the test set (batches of 500, evaluation mode) after
              every epoch, as `convkit train` does; at the end, the last test accuracy and wall times.
 
+With --checkpoint PATH the state after every epoch (weights, optimizer, random generators, epoch,
+seconds so far) is written to PATH (atomically: a temporary file renamed over it); --resume continues
+from it, so a run too long for one sitting is the sum of its pieces (the wall time printed at the end
+is then the training and test seconds of all epochs, without the start-ups).
+
 The random draws (initialisation, shuffles, crops, flips) are PyTorch's, not ConvKit's, so the runs
 are the same recipe, not the same bits. Python with torch, torchvision and numpy lives in a
 virtual environment outside the repository:
@@ -98,6 +103,11 @@ def evaluate(model, images, labels, mean, std, batch=500):
     return correct / len(images)
 
 
+def resume_key(args):
+    """The settings a checkpoint must share with the run that continues it."""
+    return {k: getattr(args, k) for k in ("data_dir", "epochs", "limit", "batch_size", "lr", "momentum", "weight_decay", "seed")}
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--data-dir", default="../shared/data/cifar-10-batches-bin", help="folder of the CIFAR-10 binary batches")
@@ -109,6 +119,9 @@ def main():
     parser.add_argument("--weight-decay", type=float, default=5e-4)
     parser.add_argument("--seed", type=int, default=0)
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--checkpoint", default=None, help="write the run's state here after every epoch")
+    parser.add_argument("--resume", action="store_true", help="continue from --checkpoint")
+    parser.add_argument("--stop-after", type=int, default=None, help="stop after this many epochs of this piece (with --checkpoint)")
     args = parser.parse_args()
     if args.epochs < 1 or (args.limit is not None and args.limit < 1):
         sys.exit("error: --epochs and --limit must be at least 1")
@@ -128,8 +141,21 @@ def main():
     loss_function = nn.CrossEntropyLoss()  # mean over the batch
     train_seconds = test_seconds = 0.0
     accuracy = 0.0
+    first_epoch = 0
+    if args.resume:
+        if not args.checkpoint or not os.path.exists(args.checkpoint):
+            sys.exit("error: --resume needs an existing --checkpoint file")
+        state = torch.load(args.checkpoint, weights_only=False)
+        if state["args"] != resume_key(args):
+            sys.exit(f"error: {args.checkpoint} was written with other settings: {state['args']}")
+        model.load_state_dict(state["model"])
+        optimizer.load_state_dict(state["optimizer"])
+        generator.set_state(state["generator"])
+        torch.set_rng_state(state["torch_rng"])
+        first_epoch, train_seconds, test_seconds, accuracy = state["epoch"], state["train_seconds"], state["test_seconds"], state["accuracy"]
+        print(f"Resuming after epoch {first_epoch - 1} ({train_seconds + test_seconds:.1f} s so far)", flush=True)
     n = len(train_images)
-    for epoch in range(args.epochs):
+    for epoch in range(first_epoch, args.epochs):
         for group in optimizer.param_groups:
             group["lr"] = args.lr * (1 + math.cos(math.pi * epoch / args.epochs)) / 2
         epoch_start = time.perf_counter()
@@ -152,7 +178,20 @@ def main():
         train_seconds += test_start - epoch_start
         accuracy = evaluate(model, test_images, test_labels, mean, std)
         test_seconds += time.perf_counter() - test_start
+        if args.checkpoint:
+            state = {"args": resume_key(args), "model": model.state_dict(), "optimizer": optimizer.state_dict(),
+                     "generator": generator.get_state(), "torch_rng": torch.get_rng_state(), "epoch": epoch + 1,
+                     "train_seconds": train_seconds, "test_seconds": test_seconds, "accuracy": accuracy}
+            torch.save(state, args.checkpoint + ".tmp")
+            os.replace(args.checkpoint + ".tmp", args.checkpoint)
+        if args.stop_after is not None and epoch + 1 - first_epoch >= args.stop_after and epoch + 1 < args.epochs:
+            print(f"Stopped after epoch {epoch}; continue with --resume --checkpoint {args.checkpoint}", flush=True)
+            return
     print(f"Accuracy of the network on the {len(test_images)} test set: {accuracy * 100:.2f}%")
+    if args.resume:
+        print(f"Epoch seconds, all pieces: {train_seconds + test_seconds:.1f} s (training {train_seconds:.1f} s, "
+              f"{args.epochs * n / train_seconds:.0f} images/s; test evaluations {test_seconds:.1f} s; {args.threads} threads)")
+        return
     print(f"Wall time: {time.perf_counter() - start:.1f} s (training {train_seconds:.1f} s, {args.epochs * n / train_seconds:.0f} images/s; "
           f"test evaluations {test_seconds:.1f} s; {args.threads} threads)")
 
