@@ -2,7 +2,8 @@
 """Cross-checks `convkit summary --format json` against PyTorch, torchvision and fvcore.
 
 Every zoo model is compared with its PyTorch/torchvision twin (ResNets: torchvision.models.resnetNN()
-with weights=None, and `resnet_cifar(n)` of scripts/pytorch_interop.py for the CIFAR-10 ResNets),
+with weights=None, `resnet_cifar(n)` of scripts/pytorch_interop.py for the CIFAR-10 ResNets, and its
+`airbench94()`, airbench's make_net94 in float32),
 and a few hundred random conv/pool stacks written as spec files with theirs, on three totals:
 
   params  sum of p.numel() over module.parameters() (BatchNorm running statistics are buffers,
@@ -37,7 +38,7 @@ except ImportError:  # fvcore is a second opinion only; the hooks are the refere
     FlopCountAnalysis = None
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_interop import resnet_cifar  # noqa: E402  (the resnet{6n+2}-cifar twin, ConvKit's names)
+from pytorch_interop import airbench94, resnet_cifar  # noqa: E402  (twins with ConvKit's names)
 
 CONVKIT = sys.argv[1] if len(sys.argv) > 1 else ".build/release/convkit"
 
@@ -241,9 +242,10 @@ def main():
               (3, 224, 224), failures)
     check("resnet20-cifar", convkit("resnet20-cifar"), resnet_cifar(3), (3, 32, 32), failures)
     check("resnet56-cifar", convkit("resnet56-cifar"), resnet_cifar(9), (3, 32, 32), failures)
+    check("airbench94", convkit("airbench94"), airbench94(), (3, 32, 32), failures)
     zoo = subprocess.run([CONVKIT, "models"], check=True, capture_output=True, text=True).stdout.split("\n")
     twins = {"lenet5", "lenet5-1998", "alexnet", "alexnet-torchvision", "vgg16", "inception-naive", "inception-bottleneck",
-             "resnet18", "resnet34", "resnet50", "resnet20-cifar", "resnet56-cifar"}
+             "resnet18", "resnet34", "resnet50", "resnet20-cifar", "resnet56-cifar", "airbench94"}
     untwinned = [line.split()[0] for line in zoo if line.strip() and line.split()[0] not in twins]
     if untwinned:
         print(f"no PyTorch twin (not compared): {', '.join(untwinned)}")

@@ -65,6 +65,36 @@ def resnet_cifar(n, num_classes=10):
     return ResNetCifar(n, num_classes)
 
 
+class AirbenchConvGroup(nn.Module):
+    """airbench's `ConvGroup` (airbench 0.1.8, lib_airbench94.py): conv1, pool, norm1, GELU, conv2,
+    norm2, GELU; 3×3 'same' convolutions without bias, BatchNorm eps 1e-12, momentum 0.4. The
+    convolutions say padding=1, which is 'same' for 3×3: fvcore does not count the
+    aten::_convolution_mode op that padding='same' traces to."""
+
+    def __init__(self, channels_in, channels_out):
+        super().__init__()
+        self.conv1 = nn.Conv2d(channels_in, channels_out, 3, padding=1, bias=False)
+        self.pool = nn.MaxPool2d(2)
+        self.norm1 = nn.BatchNorm2d(channels_out, eps=1e-12, momentum=0.4)
+        self.conv2 = nn.Conv2d(channels_out, channels_out, 3, padding=1, bias=False)
+        self.norm2 = nn.BatchNorm2d(channels_out, eps=1e-12, momentum=0.4)
+        self.activ = nn.GELU()
+
+    def forward(self, x):
+        x = self.activ(self.norm1(self.pool(self.conv1(x))))
+        return self.activ(self.norm2(self.conv2(x)))
+
+
+def airbench94(widths=(64, 256, 256)):
+    """The PyTorch twin of ConvKit's `airbench94`: airbench's `make_net94` in float32 on the CPU,
+    with its module indices as names (`0.weight`, `2.conv1.weight`, `7.weight`), without the
+    trailing Mul(1/9) and with PyTorch's default init, as ConvKit's zoo model."""
+    return nn.Sequential(
+        nn.Conv2d(3, 24, 2, padding=0, bias=True), nn.GELU(),
+        AirbenchConvGroup(24, widths[0]), AirbenchConvGroup(widths[0], widths[1]), AirbenchConvGroup(widths[1], widths[2]),
+        nn.MaxPool2d(3), nn.Flatten(), nn.Linear(widths[2], 10, bias=False))
+
+
 def cifar_test(folder):
     raw = np.fromfile(f"{folder}/test_batch.bin", dtype=np.uint8).reshape(10000, 3073)
     images = torch.from_numpy(raw[:, 1:].reshape(10000, 3, 32, 32).astype(np.float32))

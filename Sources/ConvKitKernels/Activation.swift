@@ -1,3 +1,4 @@
+import ConvKitKernelsC
 import Foundation
 
 // Element-wise activations written with SIMD8 selects: the scalar `x > 0 ? x : 0` loop compiles
@@ -71,6 +72,42 @@ public enum ActivationKernel: String, Sendable, CaseIterable {
     case sigmoid
     /// ``tanhForward(_:_:count:)`` / ``tanhBackward(_:_:_:count:)``.
     case tanh
+    /// GELU with Φ through erf (PyTorch's `approximate='none'`): ``geluForward(_:_:count:tanhApproximation:)``.
+    case gelu
+    /// GELU with Φ through tanh (PyTorch's `approximate='tanh'`).
+    case geluTanh = "gelu-tanh"
+
+    /// Whether the derivative is written in terms of the forward's input (GELU) rather than its output
+    /// (ReLU, sigmoid, tanh): the buffer ``activationBackward(_:saved:_:dx:chunks:threads:)`` needs.
+    public var derivativeReadsInput: Bool {
+        switch self {
+        case .relu, .sigmoid, .tanh: return false
+        case .gelu, .geluTanh: return true
+        }
+    }
+}
+
+/// GELU, y = x·Φ(x), over `count` floats (the C kernel with the best engine; see gelu.c for the
+/// erf and exp approximations, within 2e-7 of the exact function near 1). `x` and `y` may be the same buffer.
+public func geluForward(_ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, tanhApproximation: Bool = false) {
+    ck_gelu_forward(ck_best_engine(), x, y, count, tanhApproximation)
+}
+
+/// dx = dy·GELU′(x) in terms of the forward's input `x`. `dx` may be the same buffer as `dy`.
+public func geluBackward(_ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>, count: Int,
+                         tanhApproximation: Bool = false) {
+    ck_gelu_backward(ck_best_engine(), x, dy, dx, count, tanhApproximation)
+}
+
+/// ``geluForward(_:_:count:tanhApproximation:)`` with an explicit engine (tests run every engine).
+func geluForward(engine: GemmEngine, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>, count: Int, tanhApproximation: Bool) {
+    ck_gelu_forward(engine.cValue, x, y, count, tanhApproximation)
+}
+
+/// ``geluBackward(_:_:_:count:tanhApproximation:)`` with an explicit engine.
+func geluBackward(engine: GemmEngine, _ x: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, _ dx: UnsafeMutablePointer<Float>,
+                  count: Int, tanhApproximation: Bool) {
+    ck_gelu_backward(engine.cValue, x, dy, dx, count, tanhApproximation)
 }
 
 /// y = f(x) element-wise over any layout (`x.count` elements; `y` at least as long, overwritten).
@@ -90,16 +127,19 @@ public func activationForward(_ activation: ActivationKernel, _ x: [Float], y: i
                 case .relu: reluForward(from, to, count: r.count)
                 case .sigmoid: sigmoidForward(from, to, count: r.count)
                 case .tanh: tanhForward(from, to, count: r.count)
+                case .gelu: geluForward(from, to, count: r.count)
+                case .geluTanh: geluForward(from, to, count: r.count, tanhApproximation: true)
                 }
             }
         }
     }
 }
 
-/// dx = dy·f′, with f′ written in terms of the forward output `y` (`dy.count` elements; `y` and
+/// dx = dy·f′, with f′ written in terms of `saved`: the forward's input when
+/// ``ActivationKernel/derivativeReadsInput``, else its output (`dy.count` elements; `saved` and
 /// `dx` at least as long, dx overwritten). Chunks as in
-/// ``activationForward(_:_:y:chunks:threads:)``. `dx` must be a different array from `y` and `dy`.
-public func activationBackward(_ activation: ActivationKernel, output y: [Float], _ dy: [Float], dx: inout [Float],
+/// ``activationForward(_:_:y:chunks:threads:)``. `dx` must be a different array from `saved` and `dy`.
+public func activationBackward(_ activation: ActivationKernel, saved y: [Float], _ dy: [Float], dx: inout [Float],
                                chunks: Int, threads: Int) {
     let count = dy.count
     precondition(y.count >= count && dx.count >= count, "activationBackward: buffer sizes")
@@ -115,6 +155,8 @@ public func activationBackward(_ activation: ActivationKernel, output y: [Float]
                     case .relu: reluBackward(out, grad, result, count: r.count)
                     case .sigmoid: sigmoidBackward(out, grad, result, count: r.count)
                     case .tanh: tanhBackward(out, grad, result, count: r.count)
+                    case .gelu: geluBackward(out, grad, result, count: r.count)
+                    case .geluTanh: geluBackward(out, grad, result, count: r.count, tanhApproximation: true)
                     }
                 }
             }

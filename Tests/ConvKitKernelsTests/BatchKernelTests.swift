@@ -105,7 +105,7 @@ import Testing
     }
 
     /// Sigmoid and tanh kernels equal their formulas; the batch entry point gives the same bits
-    /// for any chunk count (ReLU, sigmoid, tanh).
+    /// for any chunk count (every activation kernel).
     @Test func activationsMatchFormulasAndChunks() {
         let count = 41
         let x = GemmTests.values(count, seed: 51).map { $0 * 6 }, dy = GemmTests.values(count, seed: 52)
@@ -115,8 +115,9 @@ import Testing
             activationForward(kind, x, y: &split, chunks: 4, threads: 2)
             #expect(single.map(\.bitPattern) == split.map(\.bitPattern), "\(kind)")
             var dx1 = [Float](repeating: .nan, count: count), dx4 = dx1
-            activationBackward(kind, output: single, dy, dx: &dx1, chunks: 1, threads: 1)
-            activationBackward(kind, output: single, dy, dx: &dx4, chunks: 4, threads: 2)
+            let saved = kind.derivativeReadsInput ? x : single
+            activationBackward(kind, saved: saved, dy, dx: &dx1, chunks: 1, threads: 1)
+            activationBackward(kind, saved: saved, dy, dx: &dx4, chunks: 4, threads: 2)
             #expect(dx1.map(\.bitPattern) == dx4.map(\.bitPattern), "\(kind)")
             for i in 0..<count {
                 let (v, y) = (x[i], single[i])
@@ -129,6 +130,9 @@ import Testing
                 case .tanh:
                     #expect(abs(Double(y) - Foundation.tanh(Double(v))) < 1e-6)
                     #expect(dx1[i] == dy[i] * (1 - y * y))
+                case .gelu, .geluTanh:
+                    // Exact values: GeluKernelTests.
+                    #expect(abs(Double(y) - GeluKernelTests.gelu(Double(v), tanh: kind == .geluTanh)) < 1e-5)
                 }
             }
         }

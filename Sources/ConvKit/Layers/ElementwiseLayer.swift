@@ -34,14 +34,17 @@ extension ActivationFunction {
     }
 }
 
-/// Runs an ``ActivationFunction``'s kernels; keeps the output for backward.
-/// The output (saved for backward) and gradient buffers are reused across steps.
+/// Runs an activation's kernels; keeps what backward needs: the output, or the input for kernels
+/// whose derivative is written in terms of it (``ActivationKernel/derivativeReadsInput``, GELU).
+/// The output and gradient buffers are reused across steps.
 final class ActivationRuntime: StatelessRuntime {
     let path: String
     let shape: Shape
     let activation: ActivationKernel
-    /// The last output: backward's input, and the buffer the next forward reuses.
+    /// The last output: backward's input unless the derivative reads x, and the buffer the next forward reuses.
     private var savedOutput = Tensor(shape: [0])
+    /// A copy of the last input, kept only when the derivative reads it.
+    private var savedInput = Tensor(shape: [0])
     private var gradientBuffer = Tensor(shape: [0])
     init(path: String, shape: Shape, activation: ActivationKernel) {
         self.path = path
@@ -55,6 +58,14 @@ final class ActivationRuntime: StatelessRuntime {
         let chunks = elementwiseChunks(x.count, threads: context.threads, items: x.count)
         activationForward(activation, x.storage, y: &y.storage, chunks: chunks, threads: context.threads)
         savedOutput = y
+        if activation.derivativeReadsInput {
+            // A copy, not a second reference: the layer before reuses its output buffer in place next step.
+            var copy = reuse(&savedInput, shape: x.shape)
+            copy.storage.withUnsafeMutableBufferPointer { to in
+                x.storage.withUnsafeBufferPointer { from in _ = to.update(fromContentsOf: from) }
+            }
+            savedInput = copy
+        }
         return y
     }
 
@@ -62,7 +73,8 @@ final class ActivationRuntime: StatelessRuntime {
         try dy.requireShape(shape, path: path)
         var dx = reuse(&gradientBuffer, shape: dy.shape)
         let chunks = elementwiseChunks(dy.count, threads: context.threads, items: dy.count)
-        activationBackward(activation, output: savedOutput.storage, dy.storage, dx: &dx.storage, chunks: chunks,
+        let saved = activation.derivativeReadsInput ? savedInput : savedOutput
+        activationBackward(activation, saved: saved.storage, dy.storage, dx: &dx.storage, chunks: chunks,
                            threads: context.threads)
         gradientBuffer = dx
         return dx

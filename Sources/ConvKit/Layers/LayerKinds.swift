@@ -19,6 +19,7 @@ public enum LayerKinds {
         LayerKind(ReLU.self),
         LayerKind(Sigmoid.self),
         LayerKind(Tanh.self),
+        LayerKind(GELU.self),
         LayerKind(Flatten.self),
         LayerKind(Identity.self),
         LayerKind(Sequential.self),

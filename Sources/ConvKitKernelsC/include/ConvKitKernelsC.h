@@ -71,6 +71,14 @@ void ck_im2col(const float *x, const ck_window *g, float *col);
 /// col's order (row by row), one addition per element.
 void ck_col2im(const float *col, const ck_window *g, float *x);
 
+/// GELU forward over `count` floats: y = x·Φ(x) with Φ through erf (PyTorch's default), or
+/// through tanh(√(2/π)(x + 0.044715x³)) when `tanh_approximation` (PyTorch's approximate='tanh').
+/// `y` may be `x`. Identical results on every engine (see gelu.c).
+void ck_gelu_forward(ck_engine engine, const float *x, float *y, long count, bool tanh_approximation);
+
+/// GELU backward: dx = dy·GELU′(x), from the forward's input `x`. `dx` may be `dy`.
+void ck_gelu_backward(ck_engine engine, const float *x, const float *dy, float *dx, long count, bool tanh_approximation);
+
 /// A chunk of parallel work: called with the caller's context and the chunk index.
 typedef void (*ck_chunk_fn)(void *context, long chunk);
 
