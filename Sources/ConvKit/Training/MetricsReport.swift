@@ -1,17 +1,25 @@
 import Foundation
 
 /// The per-epoch metrics file of `convkit train --metrics PATH`: a CSV
-/// (`epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds`, accuracies in [0, 1])
+/// (`epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_seconds`, accuracies in
+/// [0, 1]; `seconds` is the whole epoch's wall time, `train_seconds` its training steps alone,
+/// without the test pass, empty for epochs a checkpoint from before that column recorded)
 /// and an SVG plot of the loss and accuracy curves next to it (`PATH` with extension `.svg`).
 public enum MetricsReport {
     /// CSV text, one row per epoch.
     public static func csv(_ metrics: [EpochMetrics]) -> String {
-        var out = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds\n"
+        var out = header + "\n"
         for m in metrics {
-            out += "\(m.epoch),\(format(m.trainLoss)),\(format(m.trainAccuracy)),\(format(m.testLoss)),\(format(m.testAccuracy)),\(String(format: "%.3f", m.seconds))\n"
+            let trainSeconds = m.trainSeconds.map { String(format: "%.3f", $0) } ?? ""
+            out += "\(m.epoch),\(format(m.trainLoss)),\(format(m.trainAccuracy)),\(format(m.testLoss)),\(format(m.testAccuracy)),\(String(format: "%.3f", m.seconds)),\(trainSeconds)\n"
         }
         return out
     }
+
+    /// The CSV's first line.
+    public static let header = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds,train_seconds"
+    /// The first line of files written before `train_seconds` was added (still read).
+    static let headerBeforeTrainSeconds = "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds"
 
     private static func format(_ v: Double) -> String { String(format: "%.6f", v) }
 

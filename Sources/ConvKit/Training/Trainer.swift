@@ -56,7 +56,22 @@ public struct EpochMetrics: Sendable, Equatable {
     public var trainAccuracy: Double
     public var testLoss: Double
     public var testAccuracy: Double
+    /// Wall time of the whole epoch: its training steps and the test pass after them.
     public var seconds: Double
+    /// Wall time of the epoch's training steps alone (batches, forward, backward, optimizer steps),
+    /// without the test pass; `nil` for epochs recorded by a checkpoint that predates the column.
+    public var trainSeconds: Double?
+
+    public init(epoch: Int, trainLoss: Double, trainAccuracy: Double, testLoss: Double, testAccuracy: Double, seconds: Double,
+                trainSeconds: Double?) {
+        self.epoch = epoch
+        self.trainLoss = trainLoss
+        self.trainAccuracy = trainAccuracy
+        self.testLoss = testLoss
+        self.testAccuracy = testAccuracy
+        self.seconds = seconds
+        self.trainSeconds = trainSeconds
+    }
 }
 
 /// Runs epochs of mini-batch training and evaluation on a ``Network``.

@@ -112,25 +112,36 @@ extension LearningRateSchedule {
 }
 
 extension MetricsReport {
-    /// The metrics of a CSV written by ``csv(_:)`` (values rounded as written there).
+    /// The metrics of a CSV written by ``csv(_:)`` (values rounded as written there), or by the
+    /// version before `train_seconds` (six columns; those epochs have no training time of their own).
     /// - Throws: ``ConvKitError/corruptFile(file:reason:)`` naming `file` and the line.
     public static func parse(csv text: String, file: String) throws -> [EpochMetrics] {
         var lines = text.split(separator: "\n", omittingEmptySubsequences: true).map(String.init)
-        guard lines.first == "epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds" else {
-            throw ConvKitError.corruptFile(file: file, reason: "the metrics do not start with the header epoch,train_loss,train_accuracy,test_loss,test_accuracy,seconds")
+        let columns: Int
+        switch lines.first {
+        case header: columns = 7
+        case headerBeforeTrainSeconds: columns = 6
+        default: throw ConvKitError.corruptFile(file: file, reason: "the metrics do not start with the header \(header)")
         }
         lines.removeFirst()
         return try lines.enumerated().map { index, line in
             let fields = line.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
-            guard fields.count == 6, let epoch = Int(fields[0]) else {
-                throw ConvKitError.corruptFile(file: file, reason: "metrics line \(index + 2) is not six comma-separated values")
+            guard fields.count == columns, let epoch = Int(fields[0]) else {
+                throw ConvKitError.corruptFile(file: file, reason: "metrics line \(index + 2) is not \(columns) comma-separated values")
             }
-            let numbers = fields.dropFirst().compactMap(Double.init)
+            let numbers = fields[1..<6].compactMap(Double.init)
             guard numbers.count == 5 else {
                 throw ConvKitError.corruptFile(file: file, reason: "metrics line \(index + 2) has a value that is not a number")
             }
+            var trainSeconds: Double?
+            if columns == 7, !fields[6].isEmpty {
+                guard let value = Double(fields[6]) else {
+                    throw ConvKitError.corruptFile(file: file, reason: "metrics line \(index + 2) has a train_seconds that is not a number")
+                }
+                trainSeconds = value
+            }
             return EpochMetrics(epoch: epoch, trainLoss: numbers[0], trainAccuracy: numbers[1], testLoss: numbers[2],
-                                testAccuracy: numbers[3], seconds: numbers[4])
+                                testAccuracy: numbers[3], seconds: numbers[4], trainSeconds: trainSeconds)
         }
     }
 }

@@ -160,6 +160,7 @@ public enum TrainingSession {
                 let outcome = try trainer.trainEpoch(train, epoch: epoch, resumingFrom: position, shouldStop: shouldStop) { done, total in
                     progress(epoch, done, total)
                 }
+                let trainSeconds = Date().timeIntervalSince(start)
                 position = nil
                 let (loss, accuracy): (Double, Double)
                 switch outcome {
@@ -174,7 +175,8 @@ public enum TrainingSession {
                 let evaluation = try trainer.evaluate(test)
                 lastTest = evaluation
                 metrics.append(EpochMetrics(epoch: epoch, trainLoss: loss, trainAccuracy: accuracy, testLoss: evaluation.loss,
-                                            testAccuracy: evaluation.accuracy, seconds: Date().timeIntervalSince(start)))
+                                            testAccuracy: evaluation.accuracy, seconds: Date().timeIntervalSince(start),
+                                            trainSeconds: trainSeconds))
                 if let path = request.metrics { try MetricsReport.write(metrics, to: path) }
                 let last = epoch + 1 == options.epochs
                 if let every = request.checkpointEvery, (epoch + 1) % every == 0 || last,
