@@ -5,9 +5,9 @@ import Foundation
 struct BenchCommand: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "bench",
-        abstract: "Measure SGEMM, LeNet-5 training (batch 4 and 64) and inference on synthetic data.",
+        abstract: "Measure SGEMM, LeNet-5 training (batch 4 and 64) and inference, and airbench94 training (batch 256), on synthetic data.",
         discussion: """
-        Medians of repeated runs; build with -c release. Takes about 20 seconds. With --model, measures \
+        Medians of repeated runs; build with -c release. Takes about 40 seconds. With --model, measures \
         that network's training steps (forward, loss, backward, SGD with momentum) and evaluation-mode \
         forward passes at --batch-size instead, on synthetic data of its input shape.
         """
@@ -19,7 +19,7 @@ struct BenchCommand: ParsableCommand {
     @Option(help: "Minimum seconds per sample (0: one repetition per sample).") var seconds: Double = 0.5
     @Option(help: "Zoo model name or YAML spec file to measure instead of the LeNet-5 figures.") var model: String?
     @Option(help: "Batch size of the --model figures.") var batchSize: Int = 128
-    @Option(help: ArgumentHelp("Measure only these figures (comma-separated: sgemm, train-small, train-large, inference).", visibility: .hidden))
+    @Option(help: ArgumentHelp("Measure only these figures (comma-separated: sgemm, train-small, train-large, inference, train-airbench94).", visibility: .hidden))
     var only: String?
 
     func run() throws {

@@ -15,6 +15,9 @@ public struct BenchmarkOptions: Sendable {
     public var trainBatchSizes = (small: 4, large: 64)
     /// Batch size of the inference figure.
     public var inferenceBatch = 1000
+    /// Batch size of the airbench94 training-step figure (airbench's is 1024; the performance
+    /// issue's figure, and PyTorch's in scripts/compare-pytorch.sh, use 256).
+    public var airbenchBatch = 256
     /// Timed samples per figure; the report keeps the median.
     public var samples = 5
     /// Each sample repeats the operation until at least this many seconds have passed (at least once).
@@ -39,6 +42,7 @@ public struct BenchmarkOptions: Sendable {
         options.sgemmSize = 16
         options.conv1Columns = 64
         options.inferenceBatch = 8
+        options.airbenchBatch = 2
         options.samples = 1
         options.secondsPerSample = 0
         return options
@@ -55,13 +59,16 @@ public enum BenchmarkFigure: String, Sendable, CaseIterable {
     case trainLarge = "train-large"
     /// Inference at batch 1000.
     case inference
+    /// airbench94 training steps at batch 256 (3×3 convolutions 64–256 channels wide, BatchNorm, GELU).
+    case trainAirbench94 = "train-airbench94"
     /// Training steps and inference of ``BenchmarkOptions/model`` at ``BenchmarkOptions/modelBatch``.
     case model
 }
 
 /// Measures ConvKit's kernels and LeNet-5 training and inference on synthetic data.
 public enum Benchmark {
-    /// Runs every figure (SGEMMs, LeNet-5 train steps at the two batch sizes, inference).
+    /// Runs every figure (SGEMMs, LeNet-5 train steps at the two batch sizes, inference, airbench94
+    /// train steps).
     /// `progress` receives a line before each figure.
     public static func run(_ options: BenchmarkOptions, progress: (String) -> Void = { _ in }) throws -> BenchmarkReport {
         func measure(_ figure: BenchmarkFigure, _ label: String, _ body: () throws -> Double) rethrows -> Double {
@@ -84,6 +91,11 @@ public enum Benchmark {
         let inference = try measure(.inference, "LeNet-5 inference, batch \(options.inferenceBatch)") {
             try inferenceImagesPerSecond(batch: options.inferenceBatch, options: options)
         }
+        let airbench = try measure(.trainAirbench94, "airbench94 training, batch \(options.airbenchBatch)") {
+            let network = try Network(Zoo.airbench94(), seed: 0)
+            let (images, labels) = try syntheticBatch(for: network, batch: options.airbenchBatch)
+            return try trainImagesPerSecond(network, images, labels, options: options)
+        }
         var modelFigures: (train: Double, inference: Double) = (.nan, .nan)
         if options.figures.contains(.model), let model = options.model {
             progress("\(model.name) training, batch \(options.modelBatch)")
@@ -98,6 +110,7 @@ public enum Benchmark {
                                trainSmallBatch: options.trainBatchSizes.small, trainSmallImagesPerSecond: small,
                                trainLargeBatch: options.trainBatchSizes.large, trainLargeImagesPerSecond: large,
                                inferenceBatch: options.inferenceBatch, inferenceImagesPerSecond: inference,
+                               airbenchBatch: options.airbenchBatch, airbenchTrainImagesPerSecond: airbench,
                                modelName: options.figures.contains(.model) ? options.model?.name : nil, modelBatch: options.modelBatch,
                                modelTrainImagesPerSecond: modelFigures.train, modelInferenceImagesPerSecond: modelFigures.inference,
                                epochImages: options.epochImages, threads: options.threads,

@@ -17,6 +17,10 @@ public struct BenchmarkReport: Sendable {
     /// Batch size and images per second of evaluation-mode forward passes.
     public var inferenceBatch: Int
     public var inferenceImagesPerSecond: Double
+    /// Batch size and images per second of airbench94 training steps (forward, loss, backward,
+    /// SGD with momentum) on synthetic 3×32×32 images.
+    public var airbenchBatch: Int
+    public var airbenchTrainImagesPerSecond: Double
     /// The model of `convkit bench --model` (nil when not measured), its batch size, and images per
     /// second of its training steps (forward, loss, backward, SGD with momentum) and of its
     /// evaluation-mode forward passes on synthetic data.
@@ -48,6 +52,7 @@ public struct BenchmarkReport: Sendable {
             ("train_batch\(trainSmallBatch)_seconds_per_epoch", Self.number(trainSmallSecondsPerEpoch, 3), false),
             ("train_batch\(trainLargeBatch)_seconds_per_epoch", Self.number(trainLargeSecondsPerEpoch, 3), false),
             ("inference_images_per_s", Self.number(inferenceImagesPerSecond, 1), false),
+            ("train_airbench94_batch\(airbenchBatch)_images_per_s", Self.number(airbenchTrainImagesPerSecond, 1), false),
         ] + (modelName.map { name in [
             ("model", name, true),
             ("model_batch", "\(modelBatch)", false),
@@ -99,6 +104,7 @@ public struct BenchmarkReport: Sendable {
             ("LeNet-5 training, batch \(trainLargeBatch)", Self.number(trainLargeImagesPerSecond, 0), "images/s"),
             ("  one \(epochImages)-image epoch", Self.number(trainLargeSecondsPerEpoch, 2), "s"),
             ("LeNet-5 inference, batch \(inferenceBatch)", Self.number(inferenceImagesPerSecond, 0), "images/s"),
+            ("airbench94 training, batch \(airbenchBatch)", Self.number(airbenchTrainImagesPerSecond, 1), "images/s"),
         ].filter { $0.1 != "null" }
         if let modelName {
             rows += [

@@ -8,7 +8,8 @@ import Testing
         let report = try Benchmark.run(.quick(threads: 2))
         let object = try #require(try JSONSerialization.jsonObject(with: Data(report.json().utf8)) as? [String: Any])
         for key in ["sgemm_gflops", "sgemm_lenet_conv1_gflops", "train_batch4_images_per_s", "train_batch64_images_per_s",
-                    "train_batch4_seconds_per_epoch", "train_batch64_seconds_per_epoch", "inference_images_per_s"] {
+                    "train_batch4_seconds_per_epoch", "train_batch64_seconds_per_epoch", "inference_images_per_s",
+                    "train_airbench94_batch2_images_per_s"] {
             let value = try #require(object[key] as? Double, "\(key)")
             #expect(value > 0 && value.isFinite, "\(key) = \(value)")
         }
@@ -17,7 +18,8 @@ import Testing
         #expect((object["cpu"] as? String)?.isEmpty == false)
         // seconds per epoch = 50,000 images / images per second.
         #expect(abs(report.trainSmallSecondsPerEpoch * report.trainSmallImagesPerSecond - 50_000) < 1e-6)
-        #expect(report.table().contains("LeNet-5 training, batch 64"))
+        #expect(report.table().contains("LeNet-5 training, batch 64") && report.table().contains("airbench94 training, batch 2"))
+        #expect(BenchmarkOptions(threads: 1).airbenchBatch == 256, "the full run's key is train_airbench94_batch256_images_per_s")
     }
 
     @Test func skippedFiguresAreNull() throws {
