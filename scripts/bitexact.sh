@@ -52,7 +52,8 @@ n = struct.unpack("<Q", data[:8])[0]
 header = json.loads(data[8:8 + n])
 meta = header.get("__metadata__", {})
 if "convkit.resume.metrics" in meta:
-    meta["convkit.resume.metrics"] = "\n".join(",".join(line.split(",")[:-1]) for line in meta["convkit.resume.metrics"].split("\n"))
+    # Keep epoch, losses and accuracies; drop the wall times (seconds, and train_seconds where present).
+    meta["convkit.resume.metrics"] = "\n".join(",".join(line.split(",")[:5]) for line in meta["convkit.resume.metrics"].split("\n"))
 open(path + ".stable", "wb").write(json.dumps(header, sort_keys=True).encode() + data[8 + n:])
 PY
     rm "$f"

@@ -6,8 +6,8 @@
 # training step is forward, cross-entropy, backward and SGD with momentum 0.9 (as `convkit bench`).
 #
 # Usage: scripts/compare-model-pytorch.sh [MODEL] [BATCH]
-#   MODEL  resnet20-cifar (default), resnet56-cifar or resnet18 (the twins of scripts/pytorch_interop.py
-#          and torchvision)
+#   MODEL  resnet20-cifar (default), resnet56-cifar, airbench94 or resnet18 (the twins of
+#          scripts/pytorch_interop.py and torchvision)
 #   BATCH  batch size (default 128)
 # Environment:
 #   VENV=~/.cache/convkit-venv  Python virtual environment outside the repository with torch and torchvision
@@ -23,7 +23,7 @@ THREADS="${THREADS:-2}"
 SECONDS_PER_SAMPLE="${SECONDS_PER_SAMPLE:-2}"
 PYTHON="$VENV/bin/python"
 "$PYTHON" -c "import torch, torchvision" 2>/dev/null || { echo "error: $PYTHON has no torch and torchvision (pip install torch torchvision)" >&2; exit 1; }
-case "$MODEL" in resnet20-cifar|resnet56-cifar|resnet18) ;; *) echo "error: MODEL must be resnet20-cifar, resnet56-cifar or resnet18" >&2; exit 1 ;; esac
+case "$MODEL" in resnet20-cifar|resnet56-cifar|airbench94|resnet18) ;; *) echo "error: MODEL must be resnet20-cifar, resnet56-cifar, airbench94 or resnet18" >&2; exit 1 ;; esac
 
 echo "Building ConvKit (release)…" >&2
 swift build -c release >/dev/null
@@ -35,7 +35,7 @@ TORCH="$("$PYTHON" - "$MODEL" "$BATCH" "$THREADS" "$SECONDS_PER_SAMPLE" <<'PY'
 import os, sys, time
 import torch
 sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
-from pytorch_interop import resnet_cifar
+from pytorch_interop import airbench94, resnet_cifar
 import torchvision
 
 name, batch, threads, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
@@ -57,8 +57,8 @@ def median_seconds(body):
 for layout in ("nchw", "channels_last"):
     torch.manual_seed(0)
     model = {"resnet20-cifar": lambda: resnet_cifar(3), "resnet56-cifar": lambda: resnet_cifar(9),
-             "resnet18": lambda: torchvision.models.resnet18(weights=None)}[name]()
-    side = 32 if name.endswith("cifar") else 224
+             "airbench94": airbench94, "resnet18": lambda: torchvision.models.resnet18(weights=None)}[name]()
+    side = 224 if name == "resnet18" else 32
     x = torch.randn(batch, 3, side, side)
     y = torch.randint(0, 10 if side == 32 else 1000, (batch,))
     if layout == "channels_last":

@@ -6,8 +6,14 @@
 //   forward   Y_g (O/groups × P) = W_g (O/groups × K) · col_g (K × P), then + b per channel;
 //   backward  dW_g += dY_g · col_gᵀ;  dcol_g = W_gᵀ · dY_g, folded back onto dx with col2im;
 //             db += Σ_P dY.
-// Images are split into min(threads, N) contiguous chunks, one per parallelFor chunk; per-chunk
-// partial gradients are summed in chunk order, so a result depends on the thread count only.
+// Small maps (fewer than 100 output pixels: ResNet's 8×8, airbench's 7×7 and 3×3) are too narrow
+// for the GEMM's 16-column tiles and give the weight gradient a depth of only P, so images go in
+// blocks of B = ⌈256/P⌉: their column matrices sit side by side (K × B·P), one GEMM per block and
+// group, with the outputs scattered to (and output gradients gathered from) NCHW through a scratch
+// matrix (O/groups × B·P). Larger maps keep B = 1 (one GEMM per image, written in place).
+// Blocks are consecutive runs of B images from image 0 (the last may be shorter), split into
+// min(threads, blocks) contiguous chunks, one per parallelFor chunk; per-chunk partial gradients
+// are summed in chunk order, so a result depends on the thread count only.
 
 /// The geometry of a grouped convolution (all sizes in elements).
 public struct ConvolutionShape: Sendable, Equatable {
@@ -28,10 +34,31 @@ public struct ConvolutionShape: Sendable, Equatable {
     public var inputChannels: Int { window.channels * groups }
     /// Floats of one column matrix, K·P = (C/groups)·kh·kw · oh·ow.
     public var columnMatrixCount: Int { window.columnRows * window.columnCount }
+    /// Images multiplied side by side in one GEMM (see the file header): ⌈256/P⌉ for maps of fewer
+    /// than 100 output pixels P, else 1.
+    public var imagesPerBlock: Int {
+        let p = window.columnCount
+        return p < 100 ? max(1, (256 + p - 1) / p) : 1
+    }
+
+    /// Blocks of ``imagesPerBlock`` images in a batch of `batch`.
+    func blocks(batch: Int) -> Int { (batch + imagesPerBlock - 1) / imagesPerBlock }
+
+    /// Parallel chunks for a batch: min(threads, blocks), at least 1.
+    func chunks(batch: Int, threads: Int) -> Int { max(1, min(max(threads, 1), blocks(batch: batch))) }
+
+    /// Where the per-chunk scratch matrices start in the workspace: after the kept column matrices
+    /// (one per image and group), or after one block's column matrix per chunk.
+    func scratchOffset(batch: Int, threads: Int, keepColumns: Bool) -> Int {
+        keepColumns ? batch * groups * columnMatrixCount : chunks(batch: batch, threads: threads) * imagesPerBlock * columnMatrixCount
+    }
+
     /// Floats of the workspace ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:threads:)``
-    /// needs: one column matrix per (image, group) when the columns are kept, else one per chunk.
+    /// needs: one column matrix per (image, group) when the columns are kept, else one block's per
+    /// chunk; then, with blocks of several images, one scratch matrix (O/groups × B·P) per chunk.
     public func columnsCount(batch: Int, threads: Int, keepColumns: Bool) -> Int {
-        keepColumns ? batch * groups * columnMatrixCount : min(max(threads, 1), batch) * columnMatrixCount
+        let scratch = imagesPerBlock > 1 ? chunks(batch: batch, threads: threads) * (outputChannels / groups) * imagesPerBlock * window.columnCount : 0
+        return scratchOffset(batch: batch, threads: threads, keepColumns: keepColumns) + scratch
     }
 }
 
@@ -56,10 +83,12 @@ public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ 
     let (k, p) = (g.columnRows, g.columnCount)
     let (og, cg) = (o / groups, c / groups)
     let inPlane = g.height * g.width
-    let chunks = min(threads, n)
+    let (perBlock, blocks) = (conv.imagesPerBlock, conv.blocks(batch: n))
+    let chunks = conv.chunks(batch: n, threads: threads)
     precondition(x.count >= n * c * inPlane && y.count >= n * o * p && weight.count >= o * k, "convolutionForward: buffer sizes")
     precondition(bias.map { $0.count >= o } ?? true, "convolutionForward: bias size")
     reserve(&columns, conv.columnsCount(batch: n, threads: threads, keepColumns: keep))
+    let scratchStart = conv.scratchOffset(batch: n, threads: threads, keepColumns: keep)
     x.withUnsafeBufferPointer { xs in
         weight.withUnsafeBufferPointer { ws in
             y.withUnsafeMutableBufferPointer { ys in
@@ -67,17 +96,35 @@ public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ 
                     let (xp, wp, yp, colp) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!, cols.baseAddress!)
                     let biasValues = bias
                     parallelFor(chunks: chunks, threads: threads) { chunk in
-                        for image in chunkRange(chunk, of: chunks, count: n) {
+                        let scratch = colp + scratchStart + chunk * og * perBlock * p
+                        for block in chunkRange(chunk, of: chunks, count: blocks) {
+                            let first = block * perBlock, count = min(perBlock, n - first)
+                            let width = count * p
                             for group in 0..<groups {
-                                let col = colp + (keep ? image * groups + group : chunk) * k * p
-                                im2col(xp + (image * c + group * cg) * inPlane, g, into: col)
-                                sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k,
-                                      a: wp + group * og * k, lda: k, b: col, ldb: p,
-                                      beta: 0, c: yp + (image * o + group * og) * p, ldc: p)
+                                let col = colp + (keep ? first * groups * k * p + group * k * width : chunk * perBlock * k * p)
+                                let wg = wp + group * og * k
+                                if count == 1 {
+                                    im2col(xp + (first * c + group * cg) * inPlane, g, into: col)
+                                    sgemm(transposeA: false, transposeB: false, m: og, n: p, k: k, a: wg, lda: k, b: col, ldb: p,
+                                          beta: 0, c: yp + (first * o + group * og) * p, ldc: p)
+                                    continue
+                                }
+                                for j in 0..<count {
+                                    im2col(xp + ((first + j) * c + group * cg) * inPlane, g, into: col + j * p, rowStride: width)
+                                }
+                                sgemm(transposeA: false, transposeB: false, m: og, n: width, k: k, a: wg, lda: k, b: col, ldb: width,
+                                      beta: 0, c: scratch, ldc: width)
+                                for j in 0..<count {
+                                    for channel in 0..<og {
+                                        (yp + ((first + j) * o + group * og + channel) * p).update(from: scratch + channel * width + j * p, count: p)
+                                    }
+                                }
                             }
                             if let biasValues {
-                                for channel in 0..<o {
-                                    addScalar(biasValues[channel], to: yp + (image * o + channel) * p, count: p)
+                                for image in first..<(first + count) {
+                                    for channel in 0..<o {
+                                        addScalar(biasValues[channel], to: yp + (image * o + channel) * p, count: p)
+                                    }
                                 }
                             }
                         }
@@ -113,7 +160,8 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
     let (k, p) = (g.columnRows, g.columnCount)
     let (og, cg) = (o / groups, c / groups)
     let inPlane = g.height * g.width
-    let chunks = min(threads, n)
+    let (perBlock, blocks) = (conv.imagesPerBlock, conv.blocks(batch: n))
+    let chunks = conv.chunks(batch: n, threads: threads)
     let weightCount = o * k
     let hasBias = !biasGradient.isEmpty
     precondition(x.count >= n * c * inPlane && dy.count >= n * o * p && weight.count >= weightCount
@@ -123,8 +171,9 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
     // One chunk accumulates straight into the gradients; several write per-chunk partials
     // that are summed in chunk order below (deterministic for a given thread count).
     let direct = chunks == 1
-    let kept = columnsKept && columns.count >= n * groups * k * p
-    if !kept { reserve(&columns, chunks * k * p) }
+    let kept = columnsKept && columns.count >= conv.columnsCount(batch: n, threads: threads, keepColumns: true)
+    reserve(&columns, conv.columnsCount(batch: n, threads: threads, keepColumns: kept))
+    let scratchStart = conv.scratchOffset(batch: n, threads: threads, keepColumns: kept)
     if !direct {
         reserve(&partialWeights, chunks * weightCount)
         reserve(&partialBiases, chunks * o)
@@ -140,29 +189,52 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
                             parallelFor(chunks: chunks, threads: threads) { chunk in
                                 let dW = direct ? gradW : gradW + chunk * weightCount
                                 let dB = direct ? gradB : gradB + chunk * o
-                                let images = chunkRange(chunk, of: chunks, count: n)
-                                for image in images {
-                                    // Partials start from the chunk's first image; direct gradients accumulate.
-                                    let beta: Float = direct || image != images.lowerBound ? 1 : 0
+                                let scratch = colp + scratchStart + chunk * og * perBlock * p
+                                let range = chunkRange(chunk, of: chunks, count: blocks)
+                                for block in range {
+                                    let first = block * perBlock, count = min(perBlock, n - first)
+                                    let width = count * p
+                                    // Partials start from the chunk's first block; direct gradients accumulate.
+                                    let beta: Float = direct || block != range.lowerBound ? 1 : 0
                                     for group in 0..<groups {
-                                        let xg = xp + (image * c + group * cg) * inPlane
-                                        let dyg = dyp + (image * o + group * og) * p
-                                        let col = colp + (kept ? image * groups + group : chunk) * k * p
-                                        if !kept { im2col(xg, g, into: col) }
-                                        // dW_g (og × k) += dY_g (og × p) · colᵀ (p × k)
-                                        sgemm(transposeA: false, transposeB: true, m: og, n: k, k: p,
-                                              a: dyg, lda: p, b: col, ldb: p, beta: beta, c: dW + group * og * k, ldc: k)
+                                        let col = colp + (kept ? first * groups * k * p + group * k * width : chunk * perBlock * k * p)
+                                        let wg = wp + group * og * k
+                                        // dY of the block's images for this group, og × width: in place for one image,
+                                        // else gathered side by side into the scratch matrix.
+                                        let dyg: UnsafePointer<Float>
+                                        if count == 1 {
+                                            dyg = dyp + (first * o + group * og) * p
+                                            if !kept { im2col(xp + (first * c + group * cg) * inPlane, g, into: col) }
+                                        } else {
+                                            for j in 0..<count {
+                                                if !kept { im2col(xp + ((first + j) * c + group * cg) * inPlane, g, into: col + j * p, rowStride: width) }
+                                                for channel in 0..<og {
+                                                    (scratch + channel * width + j * p).update(from: dyp + ((first + j) * o + group * og + channel) * p, count: p)
+                                                }
+                                            }
+                                            dyg = UnsafePointer(scratch)
+                                        }
+                                        // dW_g (og × k) += dY_g (og × width) · colᵀ (width × k)
+                                        sgemm(transposeA: false, transposeB: true, m: og, n: k, k: width,
+                                              a: dyg, lda: width, b: col, ldb: width, beta: beta, c: dW + group * og * k, ldc: k)
                                         if needsInput {
-                                            // dcol (k × p) = W_gᵀ (k × og) · dY_g (og × p), over the used columns
-                                            sgemm(transposeA: true, transposeB: false, m: k, n: p, k: og,
-                                                  a: wp + group * og * k, lda: k, b: dyg, ldb: p, beta: 0, c: col, ldc: p)
-                                            if let dxp { col2im(col, g, into: dxp + (image * c + group * cg) * inPlane) }
+                                            // dcol (k × width) = W_gᵀ (k × og) · dY_g (og × width), over the used columns
+                                            sgemm(transposeA: true, transposeB: false, m: k, n: width, k: og,
+                                                  a: wg, lda: k, b: dyg, ldb: width, beta: 0, c: col, ldc: width)
+                                            if let dxp {
+                                                for j in 0..<count {
+                                                    col2im(col + j * p, g, into: dxp + ((first + j) * c + group * cg) * inPlane, rowStride: width)
+                                                }
+                                            }
                                         }
                                     }
                                     if hasBias {
-                                        for channel in 0..<o {
-                                            let total = sum(dyp + (image * o + channel) * p, count: p)
-                                            dB[channel] = beta == 0 ? total : dB[channel] + total
+                                        for image in first..<(first + count) {
+                                            let start = beta == 0 && image == first
+                                            for channel in 0..<o {
+                                                let total = sum(dyp + (image * o + channel) * p, count: p)
+                                                dB[channel] = start ? total : dB[channel] + total
+                                            }
                                         }
                                     }
                                 }

@@ -16,25 +16,92 @@
 
 import ConvKitKernelsC
 
-/// A family of SGEMM micro-kernels. ``best`` is the fastest one this CPU supports.
+/// A family of SGEMM micro-kernels (and of the AVX2 im2col, pooling and GELU kernels they pair with).
+/// ``best`` is the one every kernel uses: `CONVKIT_ENGINE` when it names a supported engine, else
+/// the fastest this CPU supports (``fastest``).
 public enum GemmEngine: String, Sendable, CaseIterable {
     /// Plain C loops (4×16 tile); every CPU.
     case portable
-    /// AVX2 + FMA intrinsics (6×16 tile); x86-64 CPUs that report both features.
+    /// AVX2 + FMA intrinsics (6×16 tile); x86-64 CPUs that report both features and whose OS saves YMM.
     case avx2FMA = "avx2-fma"
+    /// AVX-512F (12×32 tile on 16-float vectors); x86-64 CPUs with AVX-512F whose OS saves ZMM and opmask.
+    case avx512
 
     var cValue: ck_engine {
         switch self {
         case .portable: return CK_ENGINE_PORTABLE
         case .avx2FMA: return CK_ENGINE_AVX2_FMA
+        case .avx512: return CK_ENGINE_AVX512
         }
     }
 
-    /// Whether this CPU can run the engine.
+    init(_ value: ck_engine) {
+        switch value {
+        case CK_ENGINE_AVX512: self = .avx512
+        case CK_ENGINE_AVX2_FMA: self = .avx2FMA
+        default: self = .portable
+        }
+    }
+
+    /// Whether this CPU can run the engine (cpuid and XGETBV).
     public var isSupported: Bool { ck_engine_supported(cValue) }
 
-    /// The engine ``sgemm(transposeA:transposeB:m:n:k:alpha:a:lda:b:ldb:beta:c:ldc:)`` uses.
-    public static var best: GemmEngine { ck_best_engine() == CK_ENGINE_AVX2_FMA ? .avx2FMA : .portable }
+    /// The engine the kernels use (decided once per process; see the type's description).
+    public static var best: GemmEngine { GemmEngine(ck_best_engine()) }
+
+    /// The fastest engine this CPU supports, whatever `CONVKIT_ENGINE` says.
+    public static var fastest: GemmEngine { GemmEngine(ck_fastest_engine()) }
+
+    /// The environment variable that forces an engine.
+    public static let environmentVariable = "CONVKIT_ENGINE"
+
+    /// The engine a `CONVKIT_ENGINE` value names (`portable`, `avx2` or `avx2-fma`, `avx512`), or nil.
+    public static func named(_ name: String) -> GemmEngine? {
+        let value = ck_engine_named(name)
+        return value < 0 ? nil : GemmEngine(ck_engine(rawValue: UInt32(value)))
+    }
+
+    /// What is wrong with a `CONVKIT_ENGINE` value (unknown, or not supported by this CPU), or nil.
+    public static func problem(withRequest name: String) -> String? {
+        guard let engine = named(name) else { return "'\(name)' is not one of portable, avx2, avx512" }
+        guard engine.isSupported else { return "this CPU cannot run the \(engine.rawValue) engine (fastest here: \(fastest.rawValue))" }
+        return nil
+    }
+
+    /// GEMM block sizes of this engine on this CPU (from its caches): depth KC, rows MC, columns NC.
+    public var blocking: (kc: Int, mc: Int, nc: Int) {
+        let b = ck_engine_blocking(cValue)
+        return (b.kc, b.mc, b.nc)
+    }
+}
+
+/// The data caches the blocking is computed from (bytes; `measured` is false when the system did
+/// not say and typical sizes, 32 KiB and 512 KiB, stand in).
+public struct CacheSizes: Sendable, Equatable {
+    public var level1Data: Int, level2: Int, level3: Int
+    /// Logical CPUs sharing the L3.
+    public var level3Sharing: Int
+    public var measured: Bool
+
+    /// The caches of the CPU this process runs on.
+    public static var current: CacheSizes {
+        let c = ck_caches()
+        return CacheSizes(level1Data: c.l1d, level2: c.l2, level3: c.l3, level3Sharing: c.l3_sharing, measured: c.measured)
+    }
+
+    /// The blocking `ck_blocking_for` computes for an MR×NR tile on these caches.
+    func blocking(tileRows: Int, tileColumns: Int) -> (kc: Int, mc: Int, nc: Int) {
+        let b = ck_blocking_for(tileRows, tileColumns, ck_cache_info(l1d: level1Data, l2: level2, l3: level3,
+                                                                    l3_sharing: level3Sharing, measured: measured))
+        return (b.kc, b.mc, b.nc)
+    }
+}
+
+/// The AVX-512 engine's tile and blocking compiled for AVX2 (tests only; sgemm_wide.c). Returns
+/// false without running when the CPU has no AVX2.
+func sgemmWideOnAVX2(transposeA: Bool, transposeB: Bool, m: Int, n: Int, k: Int, alpha: Float, a: UnsafePointer<Float>, lda: Int,
+                     b: UnsafePointer<Float>, ldb: Int, beta: Float, c: UnsafeMutablePointer<Float>, ldc: Int) -> Bool {
+    ck_sgemm_wide_on_avx2(transposeA, transposeB, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc)
 }
 
 /// C = α·op(A)·op(B) + β·C (row-major, see file header) with the best engine. Single-threaded.

@@ -32,10 +32,11 @@ public struct WindowGeometry: Sendable, Equatable {
 }
 
 /// Unfolds one image `x` (C, H, W) into `col` (C·kh·kw, oh·ow), any geometry (in C, with AVX2
-/// where available: see `ck_im2col`; ``im2colGeneral(_:_:into:)`` is its reference).
-public func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>) {
+/// where available: see `ck_im2col`; ``im2colGeneral(_:_:into:)`` is its reference). Rows of `col`
+/// start `rowStride` floats apart (default oh·ow; larger when several images' columns sit side by side).
+public func im2col(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     var window = g.cWindow
-    ck_im2col(x, &window, col)
+    ck_im2col(x, &window, col, rowStride ?? g.columnCount)
 }
 
 extension WindowGeometry {
@@ -91,9 +92,10 @@ func im2colGeneral(_ x: UnsafePointer<Float>, _ g: WindowGeometry, into col: Uns
 /// the adjoint of ``im2col``. `x` must be zeroed by the caller if it should hold only the sum.
 /// Any geometry, in C (`ck_col2im`); ``col2imGeneral(_:_:into:)`` is its reference, with the same
 /// additions in the same order.
-public func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, into x: UnsafeMutablePointer<Float>) {
+/// Rows of `col` are `rowStride` floats apart (default oh·ow), as in ``im2col(_:_:into:rowStride:)``.
+public func col2im(_ col: UnsafePointer<Float>, _ g: WindowGeometry, into x: UnsafeMutablePointer<Float>, rowStride: Int? = nil) {
     var window = g.cWindow
-    ck_col2im(col, &window, x)
+    ck_col2im(col, &window, x, rowStride ?? g.columnCount)
 }
 
 /// Any geometry (the definition the fast path is tested against).

@@ -57,7 +57,7 @@ typedef int32_t ck_i8 __attribute__((ext_vector_type(8)));
 
 void ck_gelu_forward(ck_engine engine, const float *x, float *y, long count, bool tanh_approximation) {
 #if defined(__x86_64__)
-    if (engine != CK_ENGINE_PORTABLE && ck_engine_supported(CK_ENGINE_AVX2_FMA)) {
+    if (ck_engine_has_avx2(engine)) {
         ck_gelu_forward_avx2(x, y, count, tanh_approximation);
         return;
     }
@@ -68,7 +68,7 @@ void ck_gelu_forward(ck_engine engine, const float *x, float *y, long count, boo
 
 void ck_gelu_backward(ck_engine engine, const float *x, const float *dy, float *dx, long count, bool tanh_approximation) {
 #if defined(__x86_64__)
-    if (engine != CK_ENGINE_PORTABLE && ck_engine_supported(CK_ENGINE_AVX2_FMA)) {
+    if (ck_engine_has_avx2(engine)) {
         ck_gelu_backward_avx2(x, dy, dx, count, tanh_approximation);
         return;
     }

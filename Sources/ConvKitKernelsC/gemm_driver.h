@@ -18,16 +18,12 @@
 // path (scalar) and the full-tile path (vector) must round identically.
 #pragma STDC FP_CONTRACT OFF
 
-/// Depth of a packed block: a KC x NR micro-panel of B (16 KiB for NR = 16) stays in L1.
-#define CK_KC 256
-/// Rows of a packed A block (multiple of 6 and 4): MC x KC floats (144 KiB) stay in L2.
-#define CK_MC 144
-/// Columns of a packed B block (multiple of 16): KC x NC floats (up to 3 MiB) in L2/L3.
-#define CK_NC 3072
+// The block sizes (KC, MC, NC) come from the CPU's caches: ck_blocking_for in cpu.c.
+#include "ConvKitKernelsC.h"
 
 #define CK_ALWAYS_INLINE static inline __attribute__((always_inline))
-/// The largest MR x NR tile of any engine (6 x 16).
-#define CK_TILE_FLOATS 96
+/// The largest MR x NR tile of any engine (12 x 32).
+#define CK_TILE_FLOATS 384
 
 /// A thread-local buffer of at least `floats` floats, 64-byte aligned, kept for the thread's
 /// lifetime and grown on demand (NULL only if allocation fails).
@@ -134,17 +130,18 @@ typedef void (*ck_tile_fn)(long rows, long kc, const float *a, const float *b, l
 #define CK_DIRECT_B_PANELS 3
 
 /// The whole GEMM for one engine; see the file header.
-CK_ALWAYS_INLINE void ck_gemm_driver(const int MR, const int NR, ck_tile_fn tile, bool ta, bool tb, long m, long n, long k,
-                                     float alpha, const float *a, long lda, const float *b, long ldb, float beta,
-                                     float *c, long ldc) {
+CK_ALWAYS_INLINE void ck_gemm_driver(const int MR, const int NR, ck_tile_fn tile, ck_blocking blocking, bool ta, bool tb,
+                                     long m, long n, long k, float alpha, const float *a, long lda, const float *b, long ldb,
+                                     float beta, float *c, long ldc) {
+    const long blockK = blocking.kc, blockM = blocking.mc, blockN = blocking.nc;
     if (m <= 0 || n <= 0) return;
     if (k <= 0 || alpha == 0) {
         ck_scale(c, ldc, m, n, beta);
         return;
     }
-    const long mcMax = ck_min(ck_round_up(m, MR), CK_MC);
-    const long ncMax = ck_min(ck_round_up(n, NR), CK_NC);
-    const long kcMax = ck_min(k, CK_KC);
+    const long mcMax = ck_min(ck_round_up(m, MR), blockM);
+    const long ncMax = ck_min(ck_round_up(n, NR), blockN);
+    const long kcMax = ck_min(k, blockK);
     const long aFloats = ck_round_up(mcMax * kcMax, 16);
     float *packedA = ck_workspace((size_t)(aFloats + ncMax * kcMax));
     if (!packedA) {
@@ -154,10 +151,10 @@ CK_ALWAYS_INLINE void ck_gemm_driver(const int MR, const int NR, ck_tile_fn tile
     float *packedB = packedA + aFloats;
     float edge[CK_TILE_FLOATS] __attribute__((aligned(64)));
     const bool directB = !tb && ck_round_up(m, MR) <= CK_DIRECT_B_PANELS * MR;
-    for (long jc = 0; jc < n; jc += CK_NC) {
-        const long nc = ck_min(CK_NC, n - jc);
-        for (long pc = 0; pc < k; pc += CK_KC) {
-            const long kc = ck_min(CK_KC, k - pc);
+    for (long jc = 0; jc < n; jc += blockN) {
+        const long nc = ck_min(blockN, n - jc);
+        for (long pc = 0; pc < k; pc += blockK) {
+            const long kc = ck_min(blockK, k - pc);
             const float blockBeta = pc == 0 ? beta : 1.0f;
             if (directB) {
                 // Only a partial last panel is packed (zero-padded to NR columns).
@@ -166,8 +163,8 @@ CK_ALWAYS_INLINE void ck_gemm_driver(const int MR, const int NR, ck_tile_fn tile
             } else {
                 ck_pack_b(NR, tb, b, ldb, jc, nc, pc, kc, packedB);
             }
-            for (long ic = 0; ic < m; ic += CK_MC) {
-                const long mc = ck_min(CK_MC, m - ic);
+            for (long ic = 0; ic < m; ic += blockM) {
+                const long mc = ck_min(blockM, m - ic);
                 ck_pack_a(MR, ta, a, lda, ic, mc, pc, kc, packedA);
                 for (long jr = 0; jr < nc; jr += NR) {
                     const long nr = ck_min(NR, nc - jr);

@@ -127,7 +127,7 @@ static void ck_maxpool2x2_portable(const float *x, long width, long oh, long ow,
 
 void ck_maxpool2x2(const float *x, long width, long oh, long ow, float *y, int32_t *argmax) {
 #if defined(__x86_64__)
-    if (ck_best_engine() == CK_ENGINE_AVX2_FMA) {
+    if (ck_engine_has_avx2(ck_best_engine())) {
         ck_maxpool2x2_avx2(x, width, oh, ow, y, argmax);
         return;
     }

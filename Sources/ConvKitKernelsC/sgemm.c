@@ -1,4 +1,5 @@
-// Engine selection, the thread-local pack workspace, and the portable engine.
+// The engines' blocking, the thread-local pack workspace, the portable engine and the entry point
+// (engine support and selection: cpu.c).
 #include "ConvKitKernelsC.h"
 #include "gemm_driver.h"
 
@@ -8,41 +9,26 @@
 #if defined(__x86_64__)
 void ck_sgemm_avx2(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
                    const float *b, long ldb, float beta, float *c, long ldc);
+void ck_sgemm_wide_avx2(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
+                        const float *b, long ldb, float beta, float *c, long ldc);
+void ck_sgemm_wide_avx512(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
+                          const float *b, long ldb, float beta, float *c, long ldc);
+/// Largest M for which the AVX2 engine runs A * B^T as dot products (sgemm_avx2.c).
+#define CK_DOT_MAX_M 24
 #endif
 
-// MARK: - Engines
+// MARK: - Blocking
 
-bool ck_engine_supported(ck_engine engine) {
-    switch (engine) {
-    case CK_ENGINE_PORTABLE:
-        return true;
-    case CK_ENGINE_AVX2_FMA:
-#if defined(__x86_64__)
-        __builtin_cpu_init();
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma");
-#else
-        return false;
-#endif
+ck_blocking ck_engine_blocking(ck_engine engine) {
+    static ck_blocking blockings[3];
+    static int ready[3];
+    const int index = engine == CK_ENGINE_AVX512 ? 2 : engine == CK_ENGINE_AVX2_FMA ? 1 : 0;
+    if (!__atomic_load_n(&ready[index], __ATOMIC_ACQUIRE)) {
+        static const long tiles[3][2] = {{4, 16}, {6, 16}, {12, 32}};
+        blockings[index] = ck_blocking_for(tiles[index][0], tiles[index][1], ck_caches());
+        __atomic_store_n(&ready[index], 1, __ATOMIC_RELEASE);
     }
-    return false;
-}
-
-ck_engine ck_best_engine(void) {
-    static int best = -1;
-    int value = __atomic_load_n(&best, __ATOMIC_ACQUIRE);
-    if (value < 0) {
-        value = ck_engine_supported(CK_ENGINE_AVX2_FMA) ? CK_ENGINE_AVX2_FMA : CK_ENGINE_PORTABLE;
-        __atomic_store_n(&best, value, __ATOMIC_RELEASE);
-    }
-    return (ck_engine)value;
-}
-
-const char *ck_engine_name(ck_engine engine) {
-    switch (engine) {
-    case CK_ENGINE_PORTABLE: return "portable";
-    case CK_ENGINE_AVX2_FMA: return "avx2-fma";
-    }
-    return "unknown";
+    return blockings[index];
 }
 
 // MARK: - Workspace
@@ -107,7 +93,8 @@ static inline __attribute__((always_inline)) void ck_portable_tile(long rows, lo
 
 static void ck_sgemm_portable(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
                               const float *b, long ldb, float beta, float *c, long ldc) {
-    ck_gemm_driver(4, 16, ck_portable_tile, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    ck_gemm_driver(4, 16, ck_portable_tile, ck_engine_blocking(CK_ENGINE_PORTABLE), ta, tb, m, n, k, alpha, a, lda, b, ldb,
+                   beta, c, ldc);
 }
 
 void ck_sgemm_naive(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
@@ -131,11 +118,33 @@ void ck_sgemm_naive(bool ta, bool tb, long m, long n, long k, float alpha, const
 void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
 #if defined(__x86_64__)
-    if (engine == CK_ENGINE_AVX2_FMA && ck_best_engine() == CK_ENGINE_AVX2_FMA) {
+    if (engine == CK_ENGINE_AVX512 && ck_engine_supported(CK_ENGINE_AVX512)) {
+        // Small-M A·Bᵀ (LeNet's weight gradients) keeps the AVX2 dot-product path.
+        if (!transpose_a && transpose_b && m <= CK_DOT_MAX_M) {
+            ck_sgemm_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        } else {
+            ck_sgemm_wide_avx512(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        }
+        return;
+    }
+    if (engine == CK_ENGINE_AVX2_FMA && ck_engine_supported(CK_ENGINE_AVX2_FMA)) {
         ck_sgemm_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         return;
     }
 #endif
     (void)engine;
     ck_sgemm_portable(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+}
+
+bool ck_sgemm_wide_on_avx2(bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+                           const float *b, long ldb, float beta, float *c, long ldc) {
+#if defined(__x86_64__)
+    if (ck_engine_supported(CK_ENGINE_AVX2_FMA)) {
+        ck_sgemm_wide_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+        return true;
+    }
+#endif
+    (void)transpose_a, (void)transpose_b, (void)m, (void)n, (void)k, (void)alpha, (void)a, (void)lda;
+    (void)b, (void)ldb, (void)beta, (void)c, (void)ldc;
+    return false;
 }

@@ -1,7 +1,7 @@
 // The AVX2 + FMA engine: a 6 x 16 micro-kernel with 12 ymm accumulators (two 8-float columns
 // per row), two aligned loads of B and six broadcasts of A per step of K. Compiled for
 // "avx2,fma" per function, so the rest of the package keeps the baseline x86-64 ISA; only
-// called after ck_engine_supported(CK_ENGINE_AVX2_FMA) said yes.
+// called after ck_engine_supported(CK_ENGINE_AVX2_FMA) said yes. Blocking: ck_engine_blocking.
 #include "gemm_driver.h"
 
 #if defined(__x86_64__)
@@ -141,7 +141,8 @@ CK_AVX2_DOT(3, 4)
 CK_AVX2_DOT(2, 6)
 CK_AVX2_DOT(1, 8)
 
-/// Largest M for which A * B^T runs as dot products (ck_avx2_dot_nt) instead of packed tiles.
+/// Largest M for which A * B^T runs as dot products (ck_avx2_dot_nt) instead of packed tiles
+/// (the AVX-512 engine uses the same path below it: sgemm.c).
 #define CK_DOT_MAX_M 24
 
 CK_AVX2 void ck_sgemm_avx2(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
@@ -154,7 +155,8 @@ CK_AVX2 void ck_sgemm_avx2(bool ta, bool tb, long m, long n, long k, float alpha
         if (m - bulk == 1) ck_avx2_dot_nt_1x8(1, n, k, alpha, a + bulk * lda, lda, b, ldb, beta, c + bulk * ldc, ldc);
         return;
     }
-    ck_gemm_driver(6, 16, ck_avx2_tile, ta, tb, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
+    ck_gemm_driver(6, 16, ck_avx2_tile, ck_engine_blocking(CK_ENGINE_AVX2_FMA), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta,
+                   c, ldc);
 }
 
 #endif

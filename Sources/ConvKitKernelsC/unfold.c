@@ -76,22 +76,22 @@ static inline void ck_add_portable(const float *src, float *dst, long n) {
 #undef CK_TARGET
 #undef CK_SUFFIX
 
-void ck_im2col(const float *x, const ck_window *g, float *col) {
+void ck_im2col(const float *x, const ck_window *g, float *col, long ldcol) {
 #if defined(__x86_64__)
-    if (ck_best_engine() == CK_ENGINE_AVX2_FMA) {
-        ck_im2col_avx2(x, g, col);
+    if (ck_engine_has_avx2(ck_best_engine())) {
+        ck_im2col_avx2(x, g, col, ldcol);
         return;
     }
 #endif
-    ck_im2col_portable(x, g, col);
+    ck_im2col_portable(x, g, col, ldcol);
 }
 
-void ck_col2im(const float *col, const ck_window *g, float *x) {
+void ck_col2im(const float *col, const ck_window *g, float *x, long ldcol) {
 #if defined(__x86_64__)
-    if (ck_best_engine() == CK_ENGINE_AVX2_FMA) {
-        ck_col2im_avx2(col, g, x);
+    if (ck_engine_has_avx2(ck_best_engine())) {
+        ck_col2im_avx2(col, g, x, ldcol);
         return;
     }
 #endif
-    ck_col2im_portable(col, g, x);
+    ck_col2im_portable(col, g, x, ldcol);
 }

@@ -16,6 +16,7 @@ struct ConvKitCommand: ParsableCommand {
     static func main() {
         do {
             var command = try parseAsRoot()
+            try KernelEngine.checkEnvironment()
             try command.run()
         } catch let error as ConvKitError {
             FileHandle.standardError.write(Data("error: \(error)\n".utf8))

@@ -95,6 +95,20 @@ import Testing
         col2im(col, g, into: &fastX)
         col2imGeneral(col, g, into: &slowX)
         #expect(fastX.map(\.bitPattern) == slowX.map(\.bitPattern))
+        // Rows `stride` floats apart (images side by side in one column matrix): the same rows, the
+        // gaps untouched; col2im reads the same rows back.
+        let (rows, count, stride) = (g.columnRows, g.columnCount, g.columnCount + 5)
+        var wide = [Float](repeating: 7, count: rows * stride)
+        im2col(x, g, into: &wide, rowStride: stride)
+        for r in 0..<rows {
+            #expect(Array(wide[(r * stride)..<(r * stride + count)]) == Array(slow[(r * count)..<((r + 1) * count)]), "row \(r)")
+            #expect(wide[(r * stride + count)..<((r + 1) * stride)].allSatisfy { $0 == 7 })
+        }
+        var wideCol = [Float](repeating: .nan, count: rows * stride)
+        for r in 0..<rows { for t in 0..<count { wideCol[r * stride + t] = col[r * count + t] } }
+        var wideX = start
+        col2im(wideCol, g, into: &wideX, rowStride: stride)
+        #expect(wideX.map(\.bitPattern) == slowX.map(\.bitPattern))
     }
 
     @Test func reluKernelsMatchDefinition() {

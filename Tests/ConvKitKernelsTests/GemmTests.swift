@@ -1,3 +1,4 @@
+import Foundation
 import Testing
 @testable import ConvKitKernels
 
@@ -58,11 +59,76 @@ import Testing
         #expect(c == [19, 22, 43, 50])
     }
 
-    /// The best engine on this machine is the AVX2 one wherever the CPU has AVX2 and FMA
-    /// (fails if dispatch silently fell back to the portable engine on such a CPU).
+    /// The fastest engine is AVX-512 where supported, else AVX2 wherever the CPU has AVX2 and FMA
+    /// (fails if dispatch silently fell back to the portable engine on such a CPU); the engine in
+    /// use is CONVKIT_ENGINE's when it names a supported one, else the fastest.
     @Test func dispatchPicksTheBestSupportedEngine() {
         #expect(GemmEngine.portable.isSupported)
-        #expect(GemmEngine.best == (GemmEngine.avx2FMA.isSupported ? .avx2FMA : .portable))
+        #expect(!GemmEngine.avx512.isSupported || GemmEngine.avx2FMA.isSupported, "AVX-512 implies AVX2 here")
+        #expect(GemmEngine.fastest == (GemmEngine.avx512.isSupported ? .avx512 : GemmEngine.avx2FMA.isSupported ? .avx2FMA : .portable))
+        let requested = ProcessInfo.processInfo.environment[GemmEngine.environmentVariable].flatMap(GemmEngine.named)
+        #expect(GemmEngine.best == (requested.flatMap { $0.isSupported ? $0 : nil } ?? GemmEngine.fastest))
+    }
+
+    /// CONVKIT_ENGINE's values, and the reasons one is refused.
+    @Test func engineNames() {
+        #expect(GemmEngine.named("portable") == .portable && GemmEngine.named("avx2") == .avx2FMA)
+        #expect(GemmEngine.named("avx2-fma") == .avx2FMA && GemmEngine.named("avx512") == .avx512)
+        #expect(GemmEngine.named("AVX2") == nil && GemmEngine.named("sse") == nil)
+        #expect(GemmEngine.problem(withRequest: "sse") == "'sse' is not one of portable, avx2, avx512")
+        #expect(GemmEngine.problem(withRequest: "portable") == nil)
+        if !GemmEngine.avx512.isSupported {
+            #expect(GemmEngine.problem(withRequest: "avx512")?.hasPrefix("this CPU cannot run the avx512 engine") == true)
+        }
+    }
+
+    /// Blocking from the caches (ck_blocking_for), worked by hand:
+    /// - 32 KiB L1, 512 KiB L2, 32 MiB L3 for 2 CPUs (AMD Zen 3 here), 6×16 tile: KC = 32768/(2·16·4)
+    ///   = 256; MC = 524288/(2·256·4) = 256 → a multiple of 12: 252; NC = (32 MiB/2)/(2·256·4) = 8192.
+    /// - 48 KiB L1, 2 MiB L2, 105 MiB L3 for 2 CPUs (a Sapphire Rapids VM), 12×32 tile: KC = 49152/(2·32·4)
+    ///   = 192; MC = 2097152/(2·192·4) = 1365 → capped at 1024 → multiple of 12: 1020;
+    ///   NC = (110100480/2)/(2·192·4) = 71680 → capped at 8192 (a multiple of 32).
+    /// - no caches reported (typical sizes, no L3), 4×16 tile: KC 256, MC 256, NC = 524288/(2·256·4) = 256.
+    @Test func blockingFollowsTheCaches() {
+        let zen3 = CacheSizes(level1Data: 32768, level2: 524_288, level3: 33_554_432, level3Sharing: 2, measured: true)
+        #expect(zen3.blocking(tileRows: 6, tileColumns: 16) == (256, 252, 8192))
+        let sapphire = CacheSizes(level1Data: 49152, level2: 2_097_152, level3: 110_100_480, level3Sharing: 2, measured: true)
+        #expect(sapphire.blocking(tileRows: 12, tileColumns: 32) == (192, 1020, 8192))
+        let unknown = CacheSizes(level1Data: 32768, level2: 524_288, level3: 0, level3Sharing: 1, measured: false)
+        #expect(unknown.blocking(tileRows: 4, tileColumns: 16) == (256, 256, 256))
+        let here = CacheSizes.current
+        #expect(here.level1Data > 0 && here.level2 > 0)
+        for engine in GemmEngine.allCases {
+            let b = engine.blocking
+            #expect(b.kc >= 8 && b.mc >= 4 && b.nc >= 64, "\(engine) \(b)")
+        }
+    }
+
+    /// The AVX-512 engine's 12×32 tile compiled for AVX2 against the reference (the same sizes, plus
+    /// several 12-row panels, 32-column panels and K blocks of its KC), and where the CPU has AVX-512
+    /// the engine itself bit for bit against that build.
+    @Test(arguments: [(false, false), (true, false), (false, true), (true, true)])
+    func wideTileMatchesReference(ta: Bool, tb: Bool) throws {
+        let kc = GemmEngine.avx512.blocking.kc
+        for (m, n, k) in Self.sizes + [(25, 65, 2 * kc + 3), (12, 32, kc), (11, 31, kc + 1), (40, 100, 77)] {
+            for (alpha, beta) in [(Float(1), Float(0)), (0.5, 1), (2, -0.5)] {
+                let a = Self.values(m * k, seed: 1), b = Self.values(k * n, seed: 2)
+                var wide = Self.values(m * n, seed: 3)
+                var slow = wide, engine = wide
+                let lda = max(ta ? m : k, 1), ldb = max(tb ? k : n, 1)
+                guard sgemmWideOnAVX2(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                                      beta: beta, c: &wide, ldc: n) else { return }
+                sgemmReference(transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                               beta: beta, c: &slow, ldc: n)
+                let error = zip(wide, slow).map { abs($0 - $1) }.max() ?? 0
+                #expect(error <= 1e-4 * Float(max(k, 1)).squareRoot(), "m=\(m) n=\(n) k=\(k) α=\(alpha) β=\(beta) error \(error)")
+                if GemmEngine.avx512.isSupported, !(!ta && tb && m <= 24) {
+                    sgemm(engine: .avx512, transposeA: ta, transposeB: tb, m: m, n: n, k: k, alpha: alpha, a: a, lda: lda, b: b, ldb: ldb,
+                          beta: beta, c: &engine, ldc: n)
+                    #expect(engine.map(\.bitPattern) == wide.map(\.bitPattern), "AVX-512 vs its AVX2 build, m=\(m) n=\(n) k=\(k)")
+                }
+            }
+        }
     }
 
     /// β = 0 must not read C: NaN already in C does not leak into the result.

@@ -1,3 +1,4 @@
+import ConvKitKernels
 import Foundation
 
 /// The figures of `convkit bench` (medians; see ``BenchmarkOptions``).
@@ -33,8 +34,11 @@ public struct BenchmarkReport: Sendable {
     public var threads: Int
     /// CPU model name.
     public var cpu: String
-    /// SGEMM engine (`avx2-fma` or `portable`).
+    /// Kernel engine in use (`avx512`, `avx2-fma` or `portable`; `CONVKIT_ENGINE` forces one).
     public var engine: String
+    /// Data cache sizes in bytes (0: no L3) and the GEMM blocking derived from them.
+    public var caches = KernelEngine.caches
+    public var blocking = KernelEngine.blocking
 
     /// Seconds of one training epoch at the small batch, from the measured images per second.
     public var trainSmallSecondsPerEpoch: Double { Double(epochImages) / trainSmallImagesPerSecond }
@@ -63,6 +67,12 @@ public struct BenchmarkReport: Sendable {
             ("threads", "\(threads)", false),
             ("cpu", cpu, true),
             ("engine", engine, true),
+            ("l1d_cache_bytes", "\(caches.level1Data)", false),
+            ("l2_cache_bytes", "\(caches.level2)", false),
+            ("l3_cache_bytes", "\(caches.level3)", false),
+            ("gemm_kc", "\(blocking.kc)", false),
+            ("gemm_mc", "\(blocking.mc)", false),
+            ("gemm_nc", "\(blocking.nc)", false),
         ]
     }
 
@@ -120,6 +130,7 @@ public struct BenchmarkReport: Sendable {
                 + String(repeating: " ", count: valueWidth - row.1.count) + row.1 + " " + row.2
         }
         lines.append("threads: \(threads), engine: \(engine), cpu: \(cpu)")
+        lines.append(KernelEngine.description)
         return lines.joined(separator: "\n")
     }
 }

@@ -28,16 +28,57 @@ typedef enum {
     CK_ENGINE_PORTABLE = 0,
     /// AVX2 + FMA intrinsics, 6 x 16 tile with 12 ymm accumulators (x86-64 only).
     CK_ENGINE_AVX2_FMA = 1,
+    /// AVX-512F, 12 x 32 tile with 24 zmm accumulators (sgemm_wide.c); elsewhere (im2col, pooling,
+    /// GELU) the AVX2 kernels (x86-64 only).
+    CK_ENGINE_AVX512 = 2,
 } ck_engine;
 
-/// The fastest engine this CPU supports (decided once, thread-safe).
+/// The engine every kernel uses: CONVKIT_ENGINE (portable, avx2 or avx512) when it names one this
+/// CPU supports, else the fastest supported (decided once, thread-safe).
 ck_engine ck_best_engine(void);
 
-/// Whether `engine` can run on this CPU.
+/// The fastest engine this CPU supports, whatever CONVKIT_ENGINE says.
+ck_engine ck_fastest_engine(void);
+
+/// Whether `engine` can run on this CPU: cpuid reports its instructions and XGETBV says the OS
+/// saves their registers (YMM for AVX2; opmask and ZMM too for AVX-512).
 bool ck_engine_supported(ck_engine engine);
 
-/// A short stable name: "portable", "avx2-fma".
+/// Whether `engine` may use the AVX2 kernels (im2col, pooling, GELU): AVX2 and AVX-512 engines on a CPU with AVX2.
+bool ck_engine_has_avx2(ck_engine engine);
+
+/// The engine a CONVKIT_ENGINE value names ("portable"; "avx2" or "avx2-fma"; "avx512"), or -1.
+int ck_engine_named(const char *name);
+
+/// A short stable name: "portable", "avx2-fma", "avx512".
 const char *ck_engine_name(ck_engine engine);
+
+/// The data caches of the CPU the process runs on (sysfs on Linux, sysctl on macOS), in bytes.
+typedef struct {
+    long l1d, l2, l3;
+    /// Logical CPUs sharing the L3 (1 when unknown).
+    long l3_sharing;
+    /// Whether L1d and L2 were read from the system (else they are the typical 32 KiB and 512 KiB).
+    bool measured;
+} ck_cache_info;
+
+/// The caches, read once (thread-safe).
+ck_cache_info ck_caches(void);
+
+/// GEMM blocking: KC (depth of a packed block), MC (rows of a packed A block), NC (columns of a
+/// packed B block).
+typedef struct {
+    long kc, mc, nc;
+} ck_blocking;
+
+/// The blocking for an MR x NR micro-kernel on these caches: a KC x NR panel of B in half of L1,
+/// an MC x KC block of A in half of L2, a KC x NC block of B in half of this core's share of L3.
+/// KC decides the order of the sums over K, so results are bit-identical on one machine, not across
+/// machines with different L1 sizes.
+ck_blocking ck_blocking_for(long mr, long nr, ck_cache_info caches);
+
+/// The blocking `engine`'s SGEMM uses on this CPU.
+ck_blocking ck_engine_blocking(ck_engine engine);
 
 /// C = alpha * op(A) * op(B) + beta * C with the given engine (falls back to the portable one
 /// when the engine is not supported). Pack buffers are thread-local and reused across calls:
@@ -45,6 +86,11 @@ const char *ck_engine_name(ck_engine engine);
 /// the position of its tile, so splitting C by columns between threads does not change results.
 void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long n, long k, float alpha,
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc);
+
+/// For the kernel tests: the AVX-512 engine's 12 x 32 tile and blocking compiled for AVX2 (see
+/// sgemm_wide.c), same contract as ck_sgemm. Returns false, computing nothing, without AVX2.
+bool ck_sgemm_wide_on_avx2(bool transpose_a, bool transpose_b, long m, long n, long k, float alpha, const float *a, long lda,
+                           const float *b, long ldb, float beta, float *c, long ldc);
 
 /// 2 x 2, stride-2 max pooling of one plane `x` (rows of `width` floats; every window inside
 /// the plane) into `y` (oh x ow) and `argmax` (flat index into the plane of the chosen input),
@@ -63,13 +109,14 @@ typedef struct {
 } ck_window;
 
 /// im2col of one image x (channels x height x width): col ((channels*kh*kw) x (oh*ow)), row
-/// (c, i, j) holding x[c, oy*sh - pad_top + i*dh, ox*sw - pad_left + j*dw], 0 in the padding.
+/// (c, i, j) holding x[c, oy*sh - pad_top + i*dh, ox*sw - pad_left + j*dw], 0 in the padding;
+/// rows start `ldcol` floats apart (ldcol >= oh*ow: several images' columns side by side).
 /// Vectorised with AVX2 where available; identical results on every engine.
-void ck_im2col(const float *x, const ck_window *g, float *col);
+void ck_im2col(const float *x, const ck_window *g, float *col, long ldcol);
 
 /// The adjoint of ck_im2col: adds every element of col onto the input position it came from, in
-/// col's order (row by row), one addition per element.
-void ck_col2im(const float *col, const ck_window *g, float *x);
+/// col's order (row by row), one addition per element; rows `ldcol` floats apart.
+void ck_col2im(const float *col, const ck_window *g, float *x, long ldcol);
 
 /// GELU forward over `count` floats: y = x·Φ(x) with Φ through erf (PyTorch's default), or
 /// through tanh(√(2/π)(x + 0.044715x³)) when `tanh_approximation` (PyTorch's approximate='tanh').

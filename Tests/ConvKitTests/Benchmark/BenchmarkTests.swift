@@ -14,7 +14,11 @@ import Testing
             #expect(value > 0 && value.isFinite, "\(key) = \(value)")
         }
         #expect(object["threads"] as? Int == 2)
-        #expect((object["engine"] as? String).map { ["avx2-fma", "portable"].contains($0) } == true)
+        #expect((object["engine"] as? String).map { ["avx512", "avx2-fma", "portable"].contains($0) } == true)
+        for key in ["l1d_cache_bytes", "l2_cache_bytes", "gemm_kc", "gemm_mc", "gemm_nc"] {
+            #expect((object[key] as? Int ?? 0) > 0, "\(key)")
+        }
+        #expect(report.table().contains("GEMM blocking KC"))
         #expect((object["cpu"] as? String)?.isEmpty == false)
         // seconds per epoch = 50,000 images / images per second.
         #expect(abs(report.trainSmallSecondsPerEpoch * report.trainSmallImagesPerSecond - 50_000) < 1e-6)
@@ -64,5 +68,16 @@ import Testing
 
     @Test func jsonStringsAreEscaped() {
         #expect(BenchmarkReport.quoted("a \"b\"\\\n") == #""a \"b\"\\\n""#)
+    }
+}
+
+/// CONVKIT_ENGINE: a name that is no engine, or one this CPU cannot run, is an error before any work.
+@Suite struct KernelEngineTests {
+    @Test func environmentIsChecked() throws {
+        try KernelEngine.checkEnvironment([:])
+        try KernelEngine.checkEnvironment(["CONVKIT_ENGINE": "portable"])
+        let unknown = expectConvKitError { try KernelEngine.checkEnvironment(["CONVKIT_ENGINE": "sse9"]) }
+        #expect(unknown == .invalidArgument(name: "CONVKIT_ENGINE", reason: "'sse9' is not one of portable, avx2, avx512"))
+        #expect(KernelEngine.description.hasPrefix("engine \(KernelEngine.name) (fastest here: "))
     }
 }
