@@ -61,9 +61,7 @@ final class ActivationRuntime: StatelessRuntime {
         if activation.derivativeReadsInput {
             // A copy, not a second reference: the layer before reuses its output buffer in place next step.
             var copy = reuse(&savedInput, shape: x.shape)
-            copy.storage.withUnsafeMutableBufferPointer { to in
-                x.storage.withUnsafeBufferPointer { from in _ = to.update(fromContentsOf: from) }
-            }
+            copyElements(x.storage, from: 0, into: &copy.storage, at: 0, count: x.count)
             savedInput = copy
         }
         return y
