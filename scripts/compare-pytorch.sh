@@ -46,6 +46,11 @@ CONVKIT=.build/release/convkit
 
 CPU="$(lscpu 2>/dev/null | sed -n 's/^Model name: *//p' | head -1)"
 [ -n "$CPU" ] || CPU="$(uname -m)"
+# A VM may show only "AMD EPYC": family and model name the generation (AMD 25/1 = Zen 3, 25/17 = Zen 4).
+FAMILY="$(lscpu 2>/dev/null | sed -n 's/^CPU family: *//p' | head -1)"
+MODEL="$(lscpu 2>/dev/null | sed -n 's/^Model: *//p' | head -1)"
+[ -n "$FAMILY" ] && CPU="$CPU (family $FAMILY, model $MODEL)"
+grep -qw avx512f /proc/cpuinfo 2>/dev/null && CPU="$CPU, AVX-512" || CPU="$CPU, no AVX-512"
 echo "machine: $CPU, $(nproc) CPUs; threads: $THREADS; $(date -u +%Y-%m-%d)"
 echo "torch $("$PYTHON" -c 'import torch; print(torch.__version__)'), onnxruntime $("$PYTHON" -c 'import onnxruntime; print(onnxruntime.__version__)' 2>/dev/null || echo 'not installed')"
 echo "convkit: $("$CONVKIT" bench --only sgemm --samples 1 --seconds 0 2>/dev/null | tail -1)"
