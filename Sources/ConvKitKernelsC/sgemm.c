@@ -119,8 +119,10 @@ void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long
               const float *a, long lda, const float *b, long ldb, float beta, float *c, long ldc) {
 #if defined(__x86_64__)
     if (engine == CK_ENGINE_AVX512 && ck_engine_supported(CK_ENGINE_AVX512)) {
-        // Small-M A·Bᵀ (LeNet's weight gradients) keeps the AVX2 dot-product path.
-        if (!transpose_a && transpose_b && m <= CK_DOT_MAX_M) {
+        // Products narrower than two 12-row panels or one 32-column panel (LeNet's m = 6 and 16
+        // output channels, small-M A·Bᵀ on the dot-product path) waste most of a 12 x 32 tile:
+        // they keep the AVX2 engine.
+        if (m < 2 * 12 || n < 32 || (!transpose_a && transpose_b && m <= CK_DOT_MAX_M)) {
             ck_sgemm_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } else {
             ck_sgemm_wide_avx512(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -28,8 +28,8 @@ typedef enum {
     CK_ENGINE_PORTABLE = 0,
     /// AVX2 + FMA intrinsics, 6 x 16 tile with 12 ymm accumulators (x86-64 only).
     CK_ENGINE_AVX2_FMA = 1,
-    /// AVX-512F, 12 x 32 tile with 24 zmm accumulators (sgemm_wide.c); elsewhere (im2col, pooling,
-    /// GELU) the AVX2 kernels (x86-64 only).
+    /// AVX-512F, 12 x 32 tile with 24 zmm accumulators (sgemm_wide.c) for products of at least 24 x 32;
+    /// narrower products and the other kernels (im2col, pooling, GELU) run the AVX2 ones (x86-64 only).
     CK_ENGINE_AVX512 = 2,
 } ck_engine;
 
