@@ -36,23 +36,14 @@ import os, sys, time
 import torch
 sys.path.insert(0, os.path.join(os.getcwd(), "scripts"))
 from pytorch_interop import airbench94, resnet_cifar
+import compare_pytorch  # median_seconds
 import torchvision
 
 name, batch, threads, seconds = sys.argv[1], int(sys.argv[2]), int(sys.argv[3]), float(sys.argv[4])
 torch.set_num_threads(threads)
 
 def median_seconds(body):
-    body()
-    times = []
-    for _ in range(5):
-        start, calls = time.perf_counter(), 0
-        while True:
-            body()
-            calls += 1
-            if time.perf_counter() - start >= seconds:
-                break
-        times.append((time.perf_counter() - start) / calls)
-    return sorted(times)[2]
+    return compare_pytorch.median_seconds(body, samples=5, seconds=seconds)
 
 for layout in ("nchw", "channels_last"):
     torch.manual_seed(0)

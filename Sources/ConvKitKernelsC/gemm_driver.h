@@ -22,8 +22,18 @@
 #include "ConvKitKernelsC.h"
 
 #define CK_ALWAYS_INLINE static inline __attribute__((always_inline))
+/// Each engine's micro-kernel tile, MR x NR: portable 4 x 16, AVX2 6 x 16, AVX-512 12 x 32.
+#define CK_PORTABLE_MR 4
+#define CK_PORTABLE_NR 16
+#define CK_AVX2_MR 6
+#define CK_AVX2_NR 16
+#define CK_WIDE_MR 12
+#define CK_WIDE_NR 32
 /// The largest MR x NR tile of any engine (12 x 32).
-#define CK_TILE_FLOATS 384
+#define CK_TILE_FLOATS (CK_WIDE_MR * CK_WIDE_NR)
+/// Largest M for which A * B^T runs as dot products (ck_avx2_dot_nt) instead of packed tiles, on
+/// the AVX2 and AVX-512 engines.
+#define CK_DOT_MAX_M 24
 
 /// A thread-local buffer of at least `floats` floats, 64-byte aligned, kept for the thread's
 /// lifetime and grown on demand (NULL only if allocation fails).

@@ -13,8 +13,6 @@ void ck_sgemm_wide_avx2(bool ta, bool tb, long m, long n, long k, float alpha, c
                         const float *b, long ldb, float beta, float *c, long ldc);
 void ck_sgemm_wide_avx512(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
                           const float *b, long ldb, float beta, float *c, long ldc);
-/// Largest M for which the AVX2 engine runs A * B^T as dot products (sgemm_avx2.c).
-#define CK_DOT_MAX_M 24
 #endif
 
 // MARK: - Blocking
@@ -24,7 +22,7 @@ ck_blocking ck_engine_blocking(ck_engine engine) {
     static int ready[3];
     const int index = engine == CK_ENGINE_AVX512 ? 2 : engine == CK_ENGINE_AVX2_FMA ? 1 : 0;
     if (!__atomic_load_n(&ready[index], __ATOMIC_ACQUIRE)) {
-        static const long tiles[3][2] = {{4, 16}, {6, 16}, {12, 32}};
+        static const long tiles[3][2] = {{CK_PORTABLE_MR, CK_PORTABLE_NR}, {CK_AVX2_MR, CK_AVX2_NR}, {CK_WIDE_MR, CK_WIDE_NR}};
         blockings[index] = ck_blocking_for(tiles[index][0], tiles[index][1], ck_caches());
         __atomic_store_n(&ready[index], 1, __ATOMIC_RELEASE);
     }
@@ -93,7 +91,7 @@ static inline __attribute__((always_inline)) void ck_portable_tile(long rows, lo
 
 static void ck_sgemm_portable(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
                               const float *b, long ldb, float beta, float *c, long ldc) {
-    ck_gemm_driver(4, 16, ck_portable_tile, ck_engine_blocking(CK_ENGINE_PORTABLE), ta, tb, m, n, k, alpha, a, lda, b, ldb,
+    ck_gemm_driver(CK_PORTABLE_MR, CK_PORTABLE_NR, ck_portable_tile, ck_engine_blocking(CK_ENGINE_PORTABLE), ta, tb, m, n, k, alpha, a, lda, b, ldb,
                    beta, c, ldc);
 }
 
@@ -122,7 +120,7 @@ void ck_sgemm(ck_engine engine, bool transpose_a, bool transpose_b, long m, long
         // Products narrower than two 12-row panels or one 32-column panel (LeNet's m = 6 and 16
         // output channels, small-M A·Bᵀ on the dot-product path) waste most of a 12 x 32 tile:
         // they keep the AVX2 engine.
-        if (m < 2 * 12 || n < 32 || (!transpose_a && transpose_b && m <= CK_DOT_MAX_M)) {
+        if (m < 2 * CK_WIDE_MR || n < CK_WIDE_NR || (!transpose_a && transpose_b && m <= CK_DOT_MAX_M)) {
             ck_sgemm_avx2(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);
         } else {
             ck_sgemm_wide_avx512(transpose_a, transpose_b, m, n, k, alpha, a, lda, b, ldb, beta, c, ldc);

@@ -141,9 +141,6 @@ CK_AVX2_DOT(3, 4)
 CK_AVX2_DOT(2, 6)
 CK_AVX2_DOT(1, 8)
 
-/// Largest M for which A * B^T runs as dot products (ck_avx2_dot_nt) instead of packed tiles
-/// (the AVX-512 engine uses the same path below it: sgemm.c).
-#define CK_DOT_MAX_M 24
 
 CK_AVX2 void ck_sgemm_avx2(bool ta, bool tb, long m, long n, long k, float alpha, const float *a, long lda,
                            const float *b, long ldb, float beta, float *c, long ldc) {
@@ -155,7 +152,7 @@ CK_AVX2 void ck_sgemm_avx2(bool ta, bool tb, long m, long n, long k, float alpha
         if (m - bulk == 1) ck_avx2_dot_nt_1x8(1, n, k, alpha, a + bulk * lda, lda, b, ldb, beta, c + bulk * ldc, ldc);
         return;
     }
-    ck_gemm_driver(6, 16, ck_avx2_tile, ck_engine_blocking(CK_ENGINE_AVX2_FMA), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta,
+    ck_gemm_driver(CK_AVX2_MR, CK_AVX2_NR, ck_avx2_tile, ck_engine_blocking(CK_ENGINE_AVX2_FMA), ta, tb, m, n, k, alpha, a, lda, b, ldb, beta,
                    c, ldc);
 }
 

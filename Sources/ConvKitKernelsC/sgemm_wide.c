@@ -15,9 +15,6 @@
 
 typedef float ck_f16 __attribute__((ext_vector_type(16)));
 
-#define CK_WIDE_MR 12
-#define CK_WIDE_NR 32
-
 /// Loads and stores of 16 floats at any alignment, without vector-typed arguments (which would
 /// change the calling convention of the AVX2 build).
 #define CK_LOAD16(dst, p) __builtin_memcpy(&(dst), (p), sizeof(ck_f16))
