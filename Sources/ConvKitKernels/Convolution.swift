@@ -23,11 +23,17 @@ public struct ConvolutionShape: Sendable, Equatable {
     public var groups: Int
     /// Output channels O (a multiple of `groups`).
     public var outputChannels: Int
+    /// How the passes are computed (see ``ConvolutionAlgorithm``).
+    public var algorithm: ConvolutionAlgorithm
 
-    public init(window: WindowGeometry, groups: Int, outputChannels: Int) {
+    /// A convolution computed by `algorithm`, or by ``ConvolutionAlgorithm/preferred(window:groups:outputChannels:)``
+    /// when nil. An algorithm that does not support the geometry falls back to im2col.
+    public init(window: WindowGeometry, groups: Int, outputChannels: Int, algorithm: ConvolutionAlgorithm? = nil) {
         self.window = window
         self.groups = groups
         self.outputChannels = outputChannels
+        let chosen = algorithm ?? ConvolutionAlgorithm.preferred(window: window, groups: groups, outputChannels: outputChannels)
+        self.algorithm = chosen.supports(window: window, groups: groups) ? chosen : .im2col
     }
 
     /// Input channels C = (C/groups)·groups.
@@ -35,10 +41,17 @@ public struct ConvolutionShape: Sendable, Equatable {
     /// Floats of one column matrix, K·P = (C/groups)·kh·kw · oh·ow.
     public var columnMatrixCount: Int { window.columnRows * window.columnCount }
     /// Images multiplied side by side in one GEMM (see the file header): ⌈256/P⌉ for maps of fewer
-    /// than 100 output pixels P, else 1.
+    /// than 100 output pixels P, else 1. Winograd: ⌈256/T⌉ for T tiles per image.
     public var imagesPerBlock: Int {
+        if algorithm == .winograd { return max(1, (256 + winogradTiles - 1) / winogradTiles) }
         let p = window.columnCount
         return p < 100 ? max(1, (256 + p - 1) / p) : 1
+    }
+
+    /// Floats per image that the forward pass can keep for the backward one: the column matrices
+    /// (groups·K·P), or with Winograd the transformed input (16·C·T).
+    public var keptCountPerImage: Int {
+        algorithm == .winograd ? 16 * inputChannels * winogradTiles : groups * columnMatrixCount
     }
 
     /// Blocks of ``imagesPerBlock`` images in a batch of `batch`.
@@ -57,6 +70,7 @@ public struct ConvolutionShape: Sendable, Equatable {
     /// needs: one column matrix per (image, group) when the columns are kept, else one block's per
     /// chunk; then, with blocks of several images, one scratch matrix (O/groups × B·P) per chunk.
     public func columnsCount(batch: Int, threads: Int, keepColumns: Bool) -> Int {
+        if algorithm == .winograd { return winogradWorkspaceCount(batch: batch, threads: threads, keep: keepColumns) }
         let scratch = imagesPerBlock > 1 ? chunks(batch: batch, threads: threads) * (outputChannels / groups) * imagesPerBlock * window.columnCount : 0
         return scratchOffset(batch: batch, threads: threads, keepColumns: keepColumns) + scratch
     }
@@ -87,6 +101,9 @@ public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ 
     let chunks = conv.chunks(batch: n, threads: threads)
     precondition(x.count >= n * c * inPlane && y.count >= n * o * p && weight.count >= o * k, "convolutionForward: buffer sizes")
     precondition(bias.map { $0.count >= o } ?? true, "convolutionForward: bias size")
+    if conv.algorithm == .winograd {
+        return winogradForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, keep: keep, threads: threads)
+    }
     reserve(&columns, conv.columnsCount(batch: n, threads: threads, keepColumns: keep))
     let scratchStart = conv.scratchOffset(batch: n, threads: threads, keepColumns: keep)
     x.withUnsafeBufferPointer { xs in
@@ -168,6 +185,11 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
                  && weightGradient.count == weightCount && (!hasBias || biasGradient.count == o)
                  && (!needsInput || dx.count >= n * c * inPlane) && (mask.map { $0.count == weightCount } ?? true),
                  "convolutionBackward: buffer sizes")
+    if conv.algorithm == .winograd {
+        return winogradBackward(dy, input: x, weight: weight, conv, batch: n, weightGradient: &weightGradient, biasGradient: &biasGradient,
+                                mask: mask, dx: &dx, needsInputGradient: needsInput, workspace: &columns, kept: columnsKept,
+                                partialWeights: &partialWeights, partialBiases: &partialBiases, threads: threads)
+    }
     // One chunk accumulates straight into the gradients; several write per-chunk partials
     // that are summed in chunk order below (deterministic for a given thread count).
     let direct = chunks == 1

@@ -13,8 +13,11 @@ import Testing
     struct Case: CustomTestStringConvertible, Sendable {
         var batch: Int, channels: Int, height: Int, width: Int, outputs: Int, groups: Int
         var kernel: Int, stride: Int, pad: Int, dilation: Int
+        /// The algorithm to force (nil: the per-shape rule).
+        var algorithm: ConvolutionAlgorithm? = nil
         var testDescription: String {
             "N\(batch) C\(channels) \(height)×\(width) O\(outputs) g\(groups) k\(kernel) s\(stride) p\(pad) d\(dilation)"
+                + (algorithm.map { " \($0.rawValue)" } ?? "")
         }
         var shape: ConvolutionShape {
             let oh = (height + 2 * pad - dilation * (kernel - 1) - 1) / stride + 1
@@ -22,7 +25,7 @@ import Testing
             let window = WindowGeometry(channels: channels / groups, height: height, width: width, kernelHeight: kernel,
                                         kernelWidth: kernel, strideHeight: stride, strideWidth: stride, padTop: pad, padLeft: pad,
                                         dilationHeight: dilation, dilationWidth: dilation, outputHeight: oh, outputWidth: ow)
-            return ConvolutionShape(window: window, groups: groups, outputChannels: outputs)
+            return ConvolutionShape(window: window, groups: groups, outputChannels: outputs, algorithm: algorithm)
         }
     }
 

@@ -176,6 +176,8 @@ extension Conv2d: InstantiableLayer {
 /// ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:threads:)`` and its backward).
 /// Forward per group g: Y_g (O/g × P) = W_g (O/g × K) · col_g (K × P), K = (C/g)·kh·kw, P = oh·ow.
 /// Backward: dW_g += dY_g · col_gᵀ; dcol_g = W_gᵀ · dY_g, folded back with col2im; db = Σ_P dY.
+/// 3×3 stride-1 layers of at least 8 channels on maps over 3×3 run Winograd F(2×2, 3×3) instead
+/// (``ConvolutionAlgorithm``; `CONVKIT_CONVOLUTION=im2col` turns it off).
 /// The column buffers (one per chunk) and per-chunk gradient buffers are kept across steps.
 final class Conv2dRuntime: LayerRuntime, SavesActivations {
     let path: String
@@ -220,7 +222,7 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
         let n = x.batch
         var y = reuse(&outputBuffer, shape: [n] + output.dimensions)
         // Training keeps every image's columns for backward when they fit; otherwise one per chunk.
-        let keep = context.training && n * conv.groups * conv.columnMatrixCount * MemoryLayout<Float>.size <= Self.keptColumnsLimit
+        let keep = context.training && n * conv.keptCountPerImage * MemoryLayout<Float>.size <= Self.keptColumnsLimit
         columnsKept = keep
         convolutionForward(x.storage, weight: weight.value.storage, bias: bias?.value.storage, conv, batch: n,
                            y: &y.storage, columns: &columns, keepColumns: keep, threads: context.threads)

@@ -29,11 +29,15 @@ public enum KernelEngine {
     }
 
     /// Throws when `CONVKIT_ENGINE` is set to a name that is not an engine or that this CPU cannot
-    /// run (the kernels would silently use the fastest engine instead).
+    /// run (the kernels would silently use the fastest engine instead), or `CONVKIT_CONVOLUTION` to
+    /// a name that is not `auto`, `im2col` or `winograd`.
     public static func checkEnvironment(_ environment: [String: String] = ProcessInfo.processInfo.environment) throws {
-        guard let requested = environment[GemmEngine.environmentVariable] else { return }
-        if let problem = GemmEngine.problem(withRequest: requested) {
+        if let requested = environment[GemmEngine.environmentVariable], let problem = GemmEngine.problem(withRequest: requested) {
             throw ConvKitError.invalidArgument(name: GemmEngine.environmentVariable, reason: problem)
+        }
+        if let requested = environment[ConvolutionAlgorithm.environmentVariable],
+           let problem = ConvolutionAlgorithm.problem(withRequest: requested) {
+            throw ConvKitError.invalidArgument(name: ConvolutionAlgorithm.environmentVariable, reason: problem)
         }
     }
 }

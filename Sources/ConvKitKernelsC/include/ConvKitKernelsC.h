@@ -118,6 +118,27 @@ void ck_im2col(const float *x, const ck_window *g, float *col, long ldcol);
 /// col's order (row by row), one addition per element; rows `ldcol` floats apart.
 void ck_col2im(const float *col, const ck_window *g, float *x, long ldcol);
 
+/// Winograd F(2×2, 3×3) for 3×3, stride-1, undilated correlations (winograd.c): 16 transform-domain
+/// planes ξ, each a matrix whose row r starts `ld` floats after row 0, planes `plane` floats apart.
+/// The tile functions read and write whole groups of 8 tiles: up to 7 floats past an image's last
+/// tile in each row are overwritten (rows need that much slack after the last image of a block, and
+/// a block's images must be transformed in ascending order, each overwriting the previous one's spill).
+/// Filter: u[ξ·(outputs·channels) + o·channels + c] = (G w[o, c] Gᵀ)[ξ], w (outputs, channels, 3, 3).
+void ck_winograd_filter(const float *w, long outputs, long channels, float *u);
+/// The adjoint of ck_winograd_filter: dw (outputs, channels, 3, 3) += Gᵀ du[o, c] G.
+void ck_winograd_filter_backward(const float *du, long outputs, long channels, float *dw);
+/// Input tiles of one image x (g->channels × height × width): for channel c and tile t (row-major over
+/// ⌈oh/2⌉ × ⌈ow/2⌉), v[ξ·plane + c·ld + t] = (Bᵀ d B)[ξ], d the 4×4 input at rows 2ty − pad_top …,
+/// columns 2tx − pad_left … (zero outside). Only channels, height, width, pads and output sizes of
+/// `g` are read.
+void ck_winograd_input(const float *x, const ck_window *g, float *v, long ld, long plane);
+/// The adjoint of ck_winograd_input: dx += B dv Bᵀ at each tile's 4×4 input positions inside the image.
+void ck_winograd_input_backward(const float *dv, const ck_window *g, float *dx, long ld, long plane);
+/// Output of one image: y (outputs × oh × ow), overwritten, = Aᵀ m A per tile, from m[ξ·plane + o·ld + t].
+void ck_winograd_output(const float *m, const ck_window *g, long outputs, float *y, long ld, long plane);
+/// The adjoint of ck_winograd_output: dm[ξ·plane + o·ld + t] = (A dy Aᵀ)[ξ], dy zero outside the map.
+void ck_winograd_output_backward(const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane);
+
 /// GELU forward over `count` floats: y = x·Φ(x) with Φ through erf (PyTorch's default), or
 /// through tanh(√(2/π)(x + 0.044715x³)) when `tanh_approximation` (PyTorch's approximate='tanh').
 /// `y` may be `x`. Identical results on every engine (see gelu.c).

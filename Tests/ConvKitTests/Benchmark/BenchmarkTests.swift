@@ -71,7 +71,8 @@ import Testing
     }
 }
 
-/// CONVKIT_ENGINE: a name that is no engine, or one this CPU cannot run, is an error before any work.
+/// CONVKIT_ENGINE: a name that is no engine, or one this CPU cannot run, is an error before any work;
+/// so is a CONVKIT_CONVOLUTION that names no algorithm.
 @Suite struct KernelEngineTests {
     @Test func environmentIsChecked() throws {
         try KernelEngine.checkEnvironment([:])
@@ -79,5 +80,12 @@ import Testing
         let unknown = expectConvKitError { try KernelEngine.checkEnvironment(["CONVKIT_ENGINE": "sse9"]) }
         #expect(unknown == .invalidArgument(name: "CONVKIT_ENGINE", reason: "'sse9' is not one of portable, avx2, avx512"))
         #expect(KernelEngine.description.hasPrefix("engine \(KernelEngine.name) (fastest here: "))
+    }
+
+    /// CONVKIT_CONVOLUTION: auto, im2col or winograd; anything else is an error line.
+    @Test func convolutionAlgorithmIsChecked() throws {
+        for value in ["auto", "im2col", "winograd"] { try KernelEngine.checkEnvironment(["CONVKIT_CONVOLUTION": value]) }
+        let unknown = expectConvKitError { try KernelEngine.checkEnvironment(["CONVKIT_CONVOLUTION": "fft"]) }
+        #expect(unknown == .invalidArgument(name: "CONVKIT_CONVOLUTION", reason: "'fft' is not one of auto, im2col, winograd"))
     }
 }
