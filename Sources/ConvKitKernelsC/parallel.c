@@ -10,6 +10,7 @@
 #include "ConvKitKernelsC.h"
 
 #include <pthread.h>
+#include <sched.h>
 #include <stdatomic.h>
 #include <stdint.h>
 #include <time.h>
@@ -27,19 +28,30 @@
 /// Most worker threads the pool starts.
 #define CK_MAX_WORKERS 63
 
+/// A cache line. The words that threads write while others spin on them each get their own
+/// (`ck_ticket`: claimed by every participant, polled by idle workers; `ck_done`: counted up by
+/// finishing participants, polled by the caller; the region's fields: written by the caller once
+/// per region, read by the workers), so a write to one does not invalidate the line another
+/// thread is polling, and the pool's state shares no line with unrelated data.
+#define CK_LINE 64
+
 static pthread_mutex_t ck_region_lock = PTHREAD_MUTEX_INITIALIZER;  // one region at a time
 static pthread_mutex_t ck_sleep_lock = PTHREAD_MUTEX_INITIALIZER;
 static pthread_cond_t ck_sleep_cond = PTHREAD_COND_INITIALIZER;
-static _Atomic uint64_t ck_ticket;   // generation << 32 | mask of claimed chunks
-static _Atomic long ck_done;         // chunks finished in the current generation
-static _Atomic int ck_sleepers;
+/// Each of these structures fills whole cache lines (the type's alignment rounds its size up).
+static struct __attribute__((aligned(CK_LINE))) { _Atomic uint64_t value; } ck_ticket;  // generation << 32 | mask of claimed chunks
+static struct __attribute__((aligned(CK_LINE))) { _Atomic long value; } ck_done;        // chunks finished in the current generation
+static struct __attribute__((aligned(CK_LINE))) { _Atomic int value; } ck_sleepers;
 static int ck_workers;               // started (guarded by ck_region_lock)
-// The current region (written before the ticket that announces it).
-static ck_chunk_fn _Atomic ck_job_fn;
-static void *_Atomic ck_job_context;
-static _Atomic long ck_job_chunks;
-static _Atomic long ck_job_helpers;  // workers with index below this take part
-static _Atomic uint64_t ck_job_generation;  // generation the fields above describe; 0 while written
+/// The current region (written before the ticket that announces it).
+static struct __attribute__((aligned(CK_LINE))) {
+    ck_chunk_fn _Atomic fn;
+    void *_Atomic context;
+    _Atomic long chunks;
+    _Atomic long helpers;          // workers with index below this take part
+    _Atomic uint64_t generation;   // generation the fields above describe; 0 while written
+} ck_job;
+_Static_assert(sizeof ck_ticket == CK_LINE && sizeof ck_done == CK_LINE && sizeof ck_job == CK_LINE, "one cache line each");
 
 /// A region of more than 32 chunks, run as 32 groups of consecutive chunks.
 struct ck_groups {
@@ -72,13 +84,13 @@ static void ck_run_chunks(uint64_t generation, ck_chunk_fn fn, void *context, lo
         const long first = pass == 0 ? self : 0, step = pass == 0 ? participants : 1;
         for (long chunk = first; chunk < chunks; chunk += step) {
             const uint64_t bit = (uint64_t)1 << chunk;
-            uint64_t ticket = atomic_load_explicit(&ck_ticket, memory_order_acquire);
+            uint64_t ticket = atomic_load_explicit(&ck_ticket.value, memory_order_acquire);
             for (;;) {
                 if ((ticket >> 32) != generation) return;  // the region is over
                 if (ticket & bit) break;                    // someone else has it
-                if (atomic_compare_exchange_weak_explicit(&ck_ticket, &ticket, ticket | bit, memory_order_acq_rel, memory_order_acquire)) {
+                if (atomic_compare_exchange_weak_explicit(&ck_ticket.value, &ticket, ticket | bit, memory_order_acq_rel, memory_order_acquire)) {
                     fn(context, chunk);
-                    atomic_fetch_add_explicit(&ck_done, 1, memory_order_acq_rel);
+                    atomic_fetch_add_explicit(&ck_done.value, 1, memory_order_acq_rel);
                     break;
                 }
             }
@@ -88,31 +100,35 @@ static void ck_run_chunks(uint64_t generation, ck_chunk_fn fn, void *context, lo
 
 static void *ck_worker(void *argument) {
     const long index = (long)(intptr_t)argument;
-    uint64_t seen = atomic_load_explicit(&ck_ticket, memory_order_acquire) >> 32;
+    uint64_t seen = atomic_load_explicit(&ck_ticket.value, memory_order_acquire) >> 32;
     for (;;) {
         // Wait for a new generation: spin first, then sleep.
-        uint64_t ticket = atomic_load_explicit(&ck_ticket, memory_order_acquire);
+        uint64_t ticket = atomic_load_explicit(&ck_ticket.value, memory_order_acquire);
         const long start = ck_now_ns();
         for (long spins = 0; (ticket >> 32) == seen; spins++) {
             CK_PAUSE();
+            // Every 64 pauses, let any other runnable thread on this CPU run first: on a machine
+            // with no idle CPU (2 vCPUs and a compiler running), the thread this worker waits for
+            // may be queued behind it, and a pure spin would hold it off for the whole time slice.
+            if ((spins & 63) == 63) sched_yield();
             if ((spins & 63) == 63 && ck_now_ns() - start > CK_SPIN_NS) {
                 pthread_mutex_lock(&ck_sleep_lock);
-                atomic_fetch_add(&ck_sleepers, 1);
-                while ((atomic_load(&ck_ticket) >> 32) == seen) pthread_cond_wait(&ck_sleep_cond, &ck_sleep_lock);
-                atomic_fetch_sub(&ck_sleepers, 1);
+                atomic_fetch_add(&ck_sleepers.value, 1);
+                while ((atomic_load(&ck_ticket.value) >> 32) == seen) pthread_cond_wait(&ck_sleep_cond, &ck_sleep_lock);
+                atomic_fetch_sub(&ck_sleepers.value, 1);
                 pthread_mutex_unlock(&ck_sleep_lock);
             }
-            ticket = atomic_load_explicit(&ck_ticket, memory_order_acquire);
+            ticket = atomic_load_explicit(&ck_ticket.value, memory_order_acquire);
         }
         seen = ticket >> 32;
         // Read the region's fields seqlock-style: they must all belong to `seen` (the main thread
         // may already be writing the next region's if this one finished without this worker).
-        if (atomic_load(&ck_job_generation) != seen) continue;
-        const long helpers = atomic_load(&ck_job_helpers);
-        const ck_chunk_fn fn = atomic_load(&ck_job_fn);
-        void *const context = atomic_load(&ck_job_context);
-        const long chunks = atomic_load(&ck_job_chunks);
-        if (atomic_load(&ck_job_generation) != seen || index >= helpers) continue;
+        if (atomic_load(&ck_job.generation) != seen) continue;
+        const long helpers = atomic_load(&ck_job.helpers);
+        const ck_chunk_fn fn = atomic_load(&ck_job.fn);
+        void *const context = atomic_load(&ck_job.context);
+        const long chunks = atomic_load(&ck_job.chunks);
+        if (atomic_load(&ck_job.generation) != seen || index >= helpers) continue;
         ck_run_chunks(seen, fn, context, chunks, index + 1, helpers + 1);
     }
     return NULL;
@@ -146,21 +162,21 @@ void ck_parallel_for(long chunks, long threads, ck_chunk_fn fn, void *context) {
         ck_workers++;
     }
     if (helpers > ck_workers) helpers = ck_workers;
-    const uint64_t generation = (atomic_load(&ck_ticket) >> 32) + 1;
-    atomic_store(&ck_job_generation, 0);
-    atomic_store(&ck_job_fn, fn);
-    atomic_store(&ck_job_context, context);
-    atomic_store(&ck_job_chunks, chunks);
-    atomic_store(&ck_job_helpers, helpers);
-    atomic_store(&ck_done, 0);
-    atomic_store(&ck_job_generation, generation);
-    atomic_store(&ck_ticket, generation << 32);
-    if (atomic_load(&ck_sleepers) > 0) {
+    const uint64_t generation = (atomic_load(&ck_ticket.value) >> 32) + 1;
+    atomic_store(&ck_job.generation, 0);
+    atomic_store(&ck_job.fn, fn);
+    atomic_store(&ck_job.context, context);
+    atomic_store(&ck_job.chunks, chunks);
+    atomic_store(&ck_job.helpers, helpers);
+    atomic_store(&ck_done.value, 0);
+    atomic_store(&ck_job.generation, generation);
+    atomic_store(&ck_ticket.value, generation << 32);
+    if (atomic_load(&ck_sleepers.value) > 0) {
         pthread_mutex_lock(&ck_sleep_lock);
         pthread_cond_broadcast(&ck_sleep_cond);
         pthread_mutex_unlock(&ck_sleep_lock);
     }
     ck_run_chunks(generation, fn, context, chunks, 0, helpers + 1);
-    while (atomic_load_explicit(&ck_done, memory_order_acquire) < chunks) CK_PAUSE();
+    while (atomic_load_explicit(&ck_done.value, memory_order_acquire) < chunks) CK_PAUSE();
     pthread_mutex_unlock(&ck_region_lock);
 }

@@ -184,7 +184,7 @@ public enum Benchmark {
             let logits = try network.forward(images, &context)
             let result = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
             try network.backward(result.gradient, &context)
-            optimizer.step(network.parameters)
+            optimizer.step(network.parameters, threads: options.threads)
         }
         return Double(labels.count) / seconds
     }

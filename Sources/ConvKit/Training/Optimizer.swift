@@ -52,6 +52,8 @@ public protocol Optimizer: AnyObject {
     func applySingle(_ parameter: Parameter, state: inout [[Float]])
     /// One update of every trainable parameter from its accumulated gradient.
     func step(_ parameters: [Parameter])
+    /// ``step(_:)`` on up to `threads` threads; the result does not depend on `threads`.
+    func step(_ parameters: [Parameter], threads: Int)
 }
 
 extension Optimizer {
@@ -76,6 +78,9 @@ extension Optimizer {
             for (slot, held) in zip(slots, values) { state[slot.key(for: p.name)] = held }
         }
     }
+
+    /// ``step(_:)`` on the calling thread (optimizers without a parallel update).
+    public func step(_ parameters: [Parameter], threads: Int) { step(parameters) }
 }
 
 /// SGD with momentum in PyTorch's velocity form: g ← ∇ + λ·θ; v ← μ·v + g; θ ← θ − η·v
@@ -106,6 +111,63 @@ public final class SGD: Optimizer {
         self.momentum = momentum
         self.nesterov = nesterov
         self.weightDecay = weightDecay
+    }
+
+    /// ``step(_:threads:)`` on the calling thread.
+    public func step(_ parameters: [Parameter]) { step(parameters, threads: 1) }
+
+    /// One SGD step of every trainable parameter in one parallel region of up to `threads`
+    /// threads (``sgdUpdate(_:gradients:velocities:masks:learningRate:momentum:weightDecay:nesterov:threads:)``),
+    /// bit-identical to ``applySingle(_:state:)`` on each parameter in turn. The values and
+    /// velocities are moved out of the parameters and ``state`` and back, never copied; missing
+    /// or wrongly sized velocity starts from zero.
+    public func step(_ parameters: [Parameter], threads: Int) {
+        let trainable = parameters.filter(\.isTrainable)
+        let keys = velocityKeys(trainable)
+        let (lr, wd) = (Float(learningRate), Float(weightDecay))
+        let mu = keys.isEmpty ? 0 : Float(momentum)
+        var thetas: [[Float]] = [], gradients: [[Float]] = [], masks: [[Float]?] = [], velocities: [[Float]] = []
+        thetas.reserveCapacity(trainable.count)
+        gradients.reserveCapacity(trainable.count)
+        masks.reserveCapacity(trainable.count)
+        velocities.reserveCapacity(keys.count)
+        for (index, p) in trainable.enumerated() {
+            var values: [Float] = []
+            swap(&values, &p.value.storage)
+            thetas.append(values)
+            gradients.append(p.gradient.storage)
+            masks.append(p.mask)
+            if !keys.isEmpty {
+                let count = thetas[index].count
+                if let held = state.removeValue(forKey: keys[index]), held.count == count {
+                    velocities.append(held)
+                } else {
+                    velocities.append([Float](repeating: 0, count: count))
+                }
+            }
+        }
+        sgdUpdate(&thetas, gradients: gradients, velocities: &velocities, masks: masks, learningRate: lr, momentum: mu,
+                  weightDecay: wd, nesterov: nesterov, threads: threads)
+        for (index, p) in trainable.enumerated() {
+            swap(&thetas[index], &p.value.storage)
+            if !keys.isEmpty { state[keys[index]] = velocities[index] }
+        }
+    }
+
+    /// The parameters `velocityKeys` was last computed for, and their `<param>.momentum_buffer` keys.
+    private var keyedParameters: [ObjectIdentifier] = []
+    private var cachedKeys: [String] = []
+
+    /// `<param>.momentum_buffer` for each of `parameters` (empty without momentum), kept across
+    /// steps so that a step builds no strings.
+    private func velocityKeys(_ parameters: [Parameter]) -> [String] {
+        guard Float(momentum) != 0 else { return [] }
+        let identities = parameters.map(ObjectIdentifier.init)
+        if identities != keyedParameters {
+            keyedParameters = identities
+            cachedKeys = parameters.map { Self.momentumBuffer.key(for: $0.name) }
+        }
+        return cachedKeys
     }
 
     /// One SGD step of `parameter`; `state` is `[velocity]` with momentum, `[]` without.

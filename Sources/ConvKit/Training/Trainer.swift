@@ -140,7 +140,7 @@ public final class Trainer {
             }
             try network.backward(result.gradient, &context)
             random = context.random
-            optimizer.step(network.parameters)
+            optimizer.step(network.parameters, threads: options.threads)
             totalLoss += result.loss * Double(labels.count)
             correct += result.correct
             seen += labels.count

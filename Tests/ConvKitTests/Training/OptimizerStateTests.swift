@@ -129,6 +129,40 @@ import Testing
         }
     }
 
+    // MARK: SGD's one-region step against its per-parameter step
+
+    /// Four steps of ``SGD/step(_:threads:)`` (all parameters in one parallel region) give the
+    /// weights and velocities of ``SGD/applySingle(_:state:)`` on each parameter in turn, bit for
+    /// bit, for 1 to 3 threads; one parameter is large enough for the region to be split, and one
+    /// starts from velocity of the wrong size (which restarts at zero).
+    @Test(arguments: [1, 2, 3], [0.9, 0.0])
+    func sgdStepMatchesPerParameterUpdates(threads: Int, momentum: Double) throws {
+        func make() throws -> [Parameter] {
+            var random = RandomGenerator(seed: 5)
+            return try Self.parameters() + [Parameter(name: "big.weight", value: try Tensor(shape: [17, 1001], values: (0..<17_017).map { _ in random.nextNormal() }))]
+        }
+        let (current, former) = (try make(), try make())
+        let sgd = SGD(learningRate: 0.05, momentum: momentum, nesterov: momentum != 0, weightDecay: 0.01)
+        let reference = SGD(learningRate: 0.05, momentum: momentum, nesterov: momentum != 0, weightDecay: 0.01)
+        if momentum != 0 { sgd.state["fc.weight.momentum_buffer"] = [1, 2] }
+        var formerState: [String: [Float]] = [:]
+        for step in 1...4 {
+            Self.setGradients(current, step: step)
+            Self.setGradients(former, step: step)
+            sgd.step(current, threads: threads)
+            for p in former where p.isTrainable {
+                let key = p.name + ".momentum_buffer"
+                var state = momentum == 0 ? [] : [formerState[key] ?? [Float](repeating: 0, count: p.value.count)]
+                reference.applySingle(p, state: &state)
+                if momentum != 0 { formerState[key] = state[0] }
+            }
+        }
+        for (a, b) in zip(current, former) {
+            #expect(a.value.storage.map(\.bitPattern) == b.value.storage.map(\.bitPattern), "\(a.name)")
+        }
+        #expect(sgd.state.mapValues { $0.map(\.bitPattern) } == formerState.mapValues { $0.map(\.bitPattern) })
+    }
+
     // MARK: Adam against its former scalar loop
 
     /// Four steps of the kernel-backed Adam give the former loop's weights and state bit for bit,
