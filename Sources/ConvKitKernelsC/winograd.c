@@ -126,8 +126,9 @@ CK_INLINE void pad_into(const ck_padded *q, const float *image, long h, long w, 
     memset(plane, 0, (size_t)(q->height * q->stride) * sizeof(float));
     long y0, y1, x0, x1;
     overlap(q, h, w, &y0, &y1, &x0, &x1);
+    if (x1 <= x0) return;
     for (long y = y0; y < y1; y++)
-        for (long x = x0; x < x1; x++) plane[(y + q->top) * q->stride + x + q->left] = image[y * w + x];
+        memcpy(plane + (y + q->top) * q->stride + x0 + q->left, image + y * w + x0, (size_t)(x1 - x0) * sizeof(float));
 }
 
 CK_INLINE void input_body(const float *x, const ck_window *g, float *v, long ld, long plane, float *scratch) {
