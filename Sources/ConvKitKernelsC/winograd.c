@@ -101,16 +101,21 @@ typedef struct {
     long rows, cols;          // the tile grid
     long height, stride;      // the padded plane
     long top, left;           // where the image starts in it
+    /// Tile rows per 8-lane group: 2 when a row has exactly 4 tiles and the rows pair up (7×7 and
+    /// 8×8 maps: lanes 0–3 are tile row ty, lanes 4–7 row ty + 1, consecutive tile indices), else 1.
+    long rows_per_group;
 } ck_padded;
+
+CK_INLINE long rows_per_group(long rows, long cols) { return cols == 4 && rows % 2 == 0 ? 2 : 1; }
 
 CK_INLINE ck_padded padded_input(const ck_window *g) {
     const long rows = (g->output_height + 1) / 2, cols = (g->output_width + 1) / 2;
-    return (ck_padded){rows, cols, 2 * rows + 2, 16 * ((cols + 7) / 8) + 2, g->pad_top, g->pad_left};
+    return (ck_padded){rows, cols, 2 * rows + 2, 16 * ((cols + 7) / 8) + 2, g->pad_top, g->pad_left, rows_per_group(rows, cols)};
 }
 
 CK_INLINE ck_padded padded_output(const ck_window *g) {
     const long rows = (g->output_height + 1) / 2, cols = (g->output_width + 1) / 2;
-    return (ck_padded){rows, cols, 2 * rows, 16 * ((cols + 7) / 8), 0, 0};
+    return (ck_padded){rows, cols, 2 * rows, 16 * ((cols + 7) / 8), 0, 0, rows_per_group(rows, cols)};
 }
 
 /// The rows and columns of an h × w image that fall inside the padded plane.
@@ -137,12 +142,14 @@ CK_INLINE void input_body(const float *x, const ck_window *g, float *v, long ld,
     for (long c = 0; c < g->channels; c++) {
         pad_into(&q, x + c * h * w, h, w, scratch);
         float *vc = v + c * ld;
-        for (long ty = 0; ty < q.rows; ty++) {
+        // The second half of the lanes: the next 4 tiles of the row, or the next tile row's 4.
+        const long upper = q.rows_per_group == 2 ? 2 * q.stride : 8;
+        for (long ty = 0; ty < q.rows; ty += q.rows_per_group) {
             for (long tx = 0; tx < q.cols; tx += 8) {
                 ck_v8 d[4][4];
                 for (int i = 0; i < 4; i++) {
                     const float *seg = scratch + (2 * ty + i) * q.stride + 2 * tx;
-                    const ck_v8 a = load8(seg), b = load8(seg + 8), a2 = load8(seg + 2), b2 = load8(seg + 10);
+                    const ck_v8 a = load8(seg), b = load8(seg + upper), a2 = load8(seg + 2), b2 = load8(seg + upper + 2);
                     d[i][0] = __builtin_shufflevector(a, b, CK_EVEN);
                     d[i][1] = __builtin_shufflevector(a, b, CK_ODD);
                     d[i][2] = __builtin_shufflevector(a2, b2, CK_EVEN);
@@ -176,7 +183,7 @@ CK_INLINE void input_backward_body(const float *dv, const ck_window *g, float *d
     for (long c = 0; c < g->channels; c++) {
         memset(scratch, 0, (size_t)(q.height * q.stride) * sizeof(float));
         const float *vc = dv + c * ld;
-        for (long ty = 0; ty < q.rows; ty++) {
+        for (long ty = 0; ty < q.rows; ty += q.rows_per_group) {
             for (long tx = 0; tx < q.cols; tx += 8) {
                 const long n = q.cols - tx < 8 ? q.cols - tx : 8;
                 const float *in = vc + ty * q.cols + tx;
@@ -199,18 +206,32 @@ CK_INLINE void input_backward_body(const float *dv, const ck_window *g, float *d
                         default: d[j] = -t[3][j]; break;
                         }
                     }
+                    float *row = scratch + (2 * ty + i) * q.stride + 2 * tx;
+                    float last2[8], last3[8];
+                    store8(last2, d[2]);
+                    store8(last3, d[3]);
+                    if (q.rows_per_group == 2) {
+                        // Lanes 0–3 and 4–7 are two tile rows of 4 tiles: no carry from lane 3 to 4.
+                        const ck_v8 even = d[0] + __builtin_shufflevector(zero, d[2], 7, 8, 9, 10, 0, 12, 13, 14);
+                        const ck_v8 odd = d[1] + __builtin_shufflevector(zero, d[3], 7, 8, 9, 10, 0, 12, 13, 14);
+                        float *below = row + 2 * q.stride;
+                        store8(row, load8(row) + __builtin_shufflevector(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
+                        row[8] += last2[3];
+                        row[9] += last3[3];
+                        store8(below, load8(below) + __builtin_shufflevector(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
+                        below[8] += last2[7];
+                        below[9] += last3[7];
+                        continue;
+                    }
                     // Tile k adds d0, d1 at columns 2k, 2k+1 and d2, d3 at 2k+2, 2k+3 of the segment;
                     // lanes from n on hold the slack's values and are left out.
                     const ck_v8 even = d[0] + __builtin_shufflevector(zero, d[2], 7, 8, 9, 10, 11, 12, 13, 14);
                     const ck_v8 odd = d[1] + __builtin_shufflevector(zero, d[3], 7, 8, 9, 10, 11, 12, 13, 14);
-                    float seg[18], last2[8], last3[8];
+                    float seg[18];
                     store8(seg, __builtin_shufflevector(even, odd, 0, 8, 1, 9, 2, 10, 3, 11));
                     store8(seg + 8, __builtin_shufflevector(even, odd, 4, 12, 5, 13, 6, 14, 7, 15));
-                    store8(last2, d[2]);
-                    store8(last3, d[3]);
                     seg[2 * n] = last2[n - 1];
                     seg[2 * n + 1] = last3[n - 1];
-                    float *row = scratch + (2 * ty + i) * q.stride + 2 * tx;
                     if (n == 8) {
                         store8(row, load8(row) + load8(seg));
                         store8(row + 8, load8(row + 8) + load8(seg + 8));
@@ -233,7 +254,8 @@ CK_INLINE void output_body(const float *m, const ck_window *g, long outputs, flo
     const long oh = g->output_height, ow = g->output_width;
     for (long o = 0; o < outputs; o++) {
         const float *mo = m + o * ld;
-        for (long ty = 0; ty < q.rows; ty++) {
+        const long upper = q.rows_per_group == 2 ? 2 * q.stride : 8;
+        for (long ty = 0; ty < q.rows; ty += q.rows_per_group) {
             for (long tx = 0; tx < q.cols; tx += 8) {
                 const float *in = mo + ty * q.cols + tx;
                 ck_v8 t[2][4];
@@ -247,7 +269,7 @@ CK_INLINE void output_body(const float *m, const ck_window *g, long outputs, flo
                     const ck_v8 y0 = t[i][0] + t[i][1] + t[i][2], y1 = t[i][1] - t[i][2] - t[i][3];
                     float *row = scratch + (2 * ty + i) * q.stride + 2 * tx;
                     store8(row, __builtin_shufflevector(y0, y1, 0, 8, 1, 9, 2, 10, 3, 11));
-                    store8(row + 8, __builtin_shufflevector(y0, y1, 4, 12, 5, 13, 6, 14, 7, 15));
+                    store8(row + upper, __builtin_shufflevector(y0, y1, 4, 12, 5, 13, 6, 14, 7, 15));
                 }
             }
         }
@@ -262,12 +284,13 @@ CK_INLINE void output_backward_body(const float *dy, const ck_window *g, long ou
     for (long o = 0; o < outputs; o++) {
         pad_into(&q, dy + o * oh * ow, oh, ow, scratch);
         float *mo = dm + o * ld;
-        for (long ty = 0; ty < q.rows; ty++) {
+        const long upper = q.rows_per_group == 2 ? 2 * q.stride : 8;
+        for (long ty = 0; ty < q.rows; ty += q.rows_per_group) {
             for (long tx = 0; tx < q.cols; tx += 8) {
                 ck_v8 t[2][4];
                 for (int i = 0; i < 2; i++) {
                     const float *seg = scratch + (2 * ty + i) * q.stride + 2 * tx;
-                    const ck_v8 a = load8(seg), b = load8(seg + 8);
+                    const ck_v8 a = load8(seg), b = load8(seg + upper);
                     const ck_v8 r0 = __builtin_shufflevector(a, b, CK_EVEN), r1 = __builtin_shufflevector(a, b, CK_ODD);
                     t[i][0] = r0;
                     t[i][1] = r0 + r1;

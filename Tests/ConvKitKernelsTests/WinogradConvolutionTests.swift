@@ -10,7 +10,8 @@ import Testing
 
     /// Even and odd output sizes (half-used last tiles), pads 0–2, outputs larger than the input,
     /// a 1×1 input, channel counts that are not multiples of the GEMM tiles, tile rows of 10 and 17
-    /// tiles (the transforms take 8 tiles at a time: full and partial groups), and batches that make
+    /// tiles (the transforms take 8 tiles at a time: full and partial groups), rows of 4 tiles that pair
+    /// up (7×7 and 8×8 outputs: two tile rows per group) or do not (5×8: 3 tile rows), and batches that make
     /// several blocks of ⌈256/T⌉ images over 1–3 chunks (40 images of 12 tiles: blocks of 22 and 18;
     /// 300 images of 1 tile: 256 and 44).
     static let cases: [Case] = [
@@ -23,6 +24,9 @@ import Testing
         Case(batch: 2, channels: 17, height: 10, width: 11, outputs: 18, groups: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, algorithm: .winograd),
         Case(batch: 2, channels: 3, height: 7, width: 20, outputs: 2, groups: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, algorithm: .winograd),
         Case(batch: 2, channels: 2, height: 5, width: 35, outputs: 3, groups: 1, kernel: 3, stride: 1, pad: 0, dilation: 1, algorithm: .winograd),
+        Case(batch: 20, channels: 3, height: 7, width: 7, outputs: 4, groups: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, algorithm: .winograd),
+        Case(batch: 3, channels: 2, height: 10, width: 10, outputs: 3, groups: 1, kernel: 3, stride: 1, pad: 0, dilation: 1, algorithm: .winograd),
+        Case(batch: 2, channels: 2, height: 5, width: 8, outputs: 2, groups: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, algorithm: .winograd),
     ]
 
     @Test(arguments: cases)
