@@ -34,7 +34,7 @@ import torchvision
 from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_interop import LeNet, resnet_cifar  # noqa: E402  (twins with ConvKit's state_dict names)
+from pytorch_interop import LeNet, airbench94, resnet_cifar  # noqa: E402  (twins with ConvKit's state_dict names)
 
 # LeNet-5 with BatchNorm after each convolution, as `convkit train --batch-norm` builds it.
 LENET5_BN_SPEC = """name: lenet5-bn
@@ -78,6 +78,7 @@ CASES = [
     Case("resnet20-cifar", lambda: resnet_cifar(3), "resnet20-cifar", (3, 32, 32)),
     Case("lenet5-bn-trained", lambda: LeNet(batch_norm=True), "lenet5", (3, 32, 32), train=SHAPES_RUN + ("--batch-norm",)),
     Case("resnet20-cifar-trained", lambda: resnet_cifar(3), "resnet20-cifar", (3, 32, 32), train=SHAPES_RUN),
+    Case("airbench94", lambda: airbench94(), "airbench94", (3, 32, 32)),
 ]
 
 
