@@ -250,15 +250,7 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
                                             }
                                         }
                                     }
-                                    if hasBias {
-                                        for image in first..<(first + count) {
-                                            let start = beta == 0 && image == first
-                                            for channel in 0..<o {
-                                                let total = sum(dyp + (image * o + channel) * p, count: p)
-                                                dB[channel] = start ? total : dB[channel] + total
-                                            }
-                                        }
-                                    }
+                                    if hasBias { addBiasGradient(dyp, images: first..<(first + count), channels: o, plane: p, startFresh: beta == 0, into: dB) }
                                 }
                             }
                         }
@@ -272,6 +264,19 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
     } else {
         accumulate(partialWeights, chunks: chunks, into: &weightGradient, mask: mask)
         if hasBias { accumulate(partialBiases, chunks: chunks, into: &biasGradient, mask: nil) }
+    }
+}
+
+/// db[channel] += Σ over `images` and the plane of dy (N, channels, plane), image by image in order;
+/// with `startFresh` the first image's sums replace db instead of adding to it.
+func addBiasGradient(_ dy: UnsafePointer<Float>, images: Range<Int>, channels: Int, plane p: Int, startFresh: Bool,
+                     into db: UnsafeMutablePointer<Float>) {
+    for image in images {
+        let start = startFresh && image == images.lowerBound
+        for channel in 0..<channels {
+            let total = sum(dy + (image * channels + channel) * p, count: p)
+            db[channel] = start ? total : db[channel] + total
+        }
     }
 }
 

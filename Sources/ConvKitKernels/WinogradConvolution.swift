@@ -157,15 +157,7 @@ func winogradBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: 
                                             ck_winograd_input_backward(v + j * tiles, &window, dxp + (first + j) * c * inPlane, ld, c * ld)
                                         }
                                     }
-                                    if hasBias {
-                                        for image in first..<(first + count) {
-                                            let start = beta == 0 && image == first
-                                            for channel in 0..<o {
-                                                let total = sum(dyp + (image * o + channel) * p, count: p)
-                                                chunkB[channel] = start ? total : chunkB[channel] + total
-                                            }
-                                        }
-                                    }
+                                    if hasBias { addBiasGradient(dyp, images: first..<(first + count), channels: o, plane: p, startFresh: beta == 0, into: chunkB) }
                                 }
                             }
                             // Sum the chunks' dU (and db) into chunk 0's in chunk order, then transform back.

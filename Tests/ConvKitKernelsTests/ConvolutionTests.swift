@@ -155,14 +155,16 @@ import Testing
 
     /// A 0/1 mask zeroes the masked weight gradients (direct and chunked paths); without a bias
     /// (empty bias gradient) and without the input gradient, dx stays untouched.
-    @Test func maskNoBiasNoInputGradient() {
-        let t = Self.cases[0]
+    @Test func maskNoBiasNoInputGradient() { Self.checkMaskNoBiasNoInputGradient(Self.cases[0]) }
+
+    /// The check of ``maskNoBiasNoInputGradient()`` on case `t`.
+    static func checkMaskNoBiasNoInputGradient(_ t: Case) {
         let s = t.shape
-        let x = Self.integers(t.batch * t.channels * t.height * t.width, seed: 7)
-        let w = Self.integers(t.outputs * s.window.columnRows, seed: 8)
-        let dy = Self.integers(t.batch * t.outputs * s.window.columnCount, seed: 9)
+        let x = integers(t.batch * t.channels * t.height * t.width, seed: 7)
+        let w = integers(t.outputs * s.window.columnRows, seed: 8)
+        let dy = integers(t.batch * t.outputs * s.window.columnCount, seed: 9)
         let mask = (0..<w.count).map { Float($0 % 3 == 0 ? 0 : 1) }
-        let dw = Self.naiveBackward(t, x: x, w: w, dy: dy).dw
+        let dw = naiveBackward(t, x: x, w: w, dy: dy).dw
         for threads in [1, 2] {
             var columns: [Float] = [], partialW: [Float] = [], partialB: [Float] = []
             var gradW = [Float](repeating: 0, count: w.count), noBias: [Float] = [], dx: [Float] = []

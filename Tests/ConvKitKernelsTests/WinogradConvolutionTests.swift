@@ -43,22 +43,8 @@ import Testing
 
     /// Mask, no bias, no input gradient: dx untouched, masked weight gradients zero.
     @Test func maskNoBiasNoInputGradient() {
-        let t = Self.cases[1]
-        let s = t.shape
-        let x = ConvolutionTests.integers(t.batch * t.channels * t.height * t.width, seed: 7)
-        let w = ConvolutionTests.integers(t.outputs * s.window.columnRows, seed: 8)
-        let dy = ConvolutionTests.integers(t.batch * t.outputs * s.window.columnCount, seed: 9)
-        let mask = (0..<w.count).map { Float($0 % 3 == 0 ? 0 : 1) }
-        let dw = ConvolutionTests.naiveBackward(t, x: x, w: w, dy: dy).dw
-        for threads in [1, 2] {
-            var columns: [Float] = [], partialW: [Float] = [], partialB: [Float] = []
-            var gradW = [Float](repeating: 0, count: w.count), noBias: [Float] = [], dx: [Float] = []
-            convolutionBackward(dy, input: x, weight: w, s, batch: t.batch, weightGradient: &gradW, biasGradient: &noBias,
-                                mask: mask, dx: &dx, needsInputGradient: false, columns: &columns, columnsKept: false,
-                                partialWeights: &partialW, partialBiases: &partialB, threads: threads)
-            #expect(gradW == zip(dw, mask).map { $0 * $1 }, "threads \(threads)")
-            #expect(noBias.isEmpty && dx.isEmpty)
-        }
+        #expect(Self.cases[1].shape.algorithm == .winograd)
+        ConvolutionTests.checkMaskNoBiasNoInputGradient(Self.cases[1])
     }
 
     /// Random floats, 64 channels: forward within 2e-6 of the definition (relative to the largest
