@@ -39,6 +39,9 @@ public struct BenchmarkReport: Sendable {
     /// Data cache sizes in bytes (0: no L3) and the GEMM blocking derived from them.
     public var caches = KernelEngine.caches
     public var blocking = KernelEngine.blocking
+    /// The convolution algorithm setting: `auto` (the per-shape rule), or `im2col` / `winograd` when
+    /// `CONVKIT_CONVOLUTION` forces one.
+    public var convolution = KernelEngine.convolution
 
     /// Seconds of one training epoch at the small batch, from the measured images per second.
     public var trainSmallSecondsPerEpoch: Double { Double(epochImages) / trainSmallImagesPerSecond }
@@ -73,6 +76,7 @@ public struct BenchmarkReport: Sendable {
             ("gemm_kc", "\(blocking.kc)", false),
             ("gemm_mc", "\(blocking.mc)", false),
             ("gemm_nc", "\(blocking.nc)", false),
+            ("convolution_algorithm", convolution, true),
         ]
     }
 

@@ -19,6 +19,8 @@ import Testing
             #expect((object[key] as? Int ?? 0) > 0, "\(key)")
         }
         #expect(report.table().contains("GEMM blocking KC"))
+        #expect((object["convolution_algorithm"] as? String).map { ["auto", "im2col", "winograd"].contains($0) } == true)
+        #expect(report.table().contains("; convolutions \(KernelEngine.convolution)"))
         #expect((object["cpu"] as? String)?.isEmpty == false)
         // seconds per epoch = 50,000 images / images per second.
         #expect(abs(report.trainSmallSecondsPerEpoch * report.trainSmallImagesPerSecond - 50_000) < 1e-6)
