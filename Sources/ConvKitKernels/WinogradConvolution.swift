@@ -56,7 +56,7 @@ func winogradForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: Conv
     let chunks = conv.chunks(batch: n, threads: threads)
     reserve(&workspace, conv.winogradWorkspaceCount(batch: n, threads: threads, keep: keep))
     let scratchStart = conv.winogradScratchOffset(batch: n, threads: threads, keep: keep)
-    var window = conv.window.cWindow
+    let geometry = conv.window.cWindow
     x.withUnsafeBufferPointer { xs in
         y.withUnsafeMutableBufferPointer { ys in
             workspace.withUnsafeMutableBufferPointer { ws in
@@ -64,6 +64,7 @@ func winogradForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: Conv
                 weight.withUnsafeBufferPointer { ck_winograd_filter($0.baseAddress!, o, c, u) }
                 let inputs = u + conv.winogradFilterCount
                 parallelFor(chunks: chunks, threads: threads) { chunk in
+                    var window = geometry  // each chunk passes its own copy to C
                     let m = u + scratchStart + chunk * 16 * o * conv.winogradBlockRowStride
                     for block in chunkRange(chunk, of: chunks, count: blocks) {
                         let first = block * perBlock, count = min(perBlock, n - first)
@@ -117,7 +118,7 @@ func winogradBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: 
     reserve(&partialWeights, chunks * filterCount)
     reserve(&partialBiases, chunks * o)
     let scratchStart = conv.winogradScratchOffset(batch: n, threads: threads, keep: kept)
-    var window = conv.window.cWindow
+    let geometry = conv.window.cWindow
     x.withUnsafeBufferPointer { xs in
         dy.withUnsafeBufferPointer { dys in
             dx.withUnsafeMutableBufferPointer { dxs in
@@ -130,6 +131,7 @@ func winogradBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: 
                             weight.withUnsafeBufferPointer { ck_winograd_filter($0.baseAddress!, o, c, u) }
                             let inputs = u + filterCount
                             parallelFor(chunks: chunks, threads: threads) { chunk in
+                                var window = geometry  // each chunk passes its own copy to C
                                 let m = u + scratchStart + chunk * 16 * o * conv.winogradBlockRowStride
                                 let (chunkU, chunkB) = (dU + chunk * filterCount, dB + chunk * o)
                                 let range = chunkRange(chunk, of: chunks, count: blocks)
