@@ -43,8 +43,7 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
             guard Self.winograd.supports(window: g, groups: groups) else { return .im2col }
             let wide = g.channels >= winogradMinimumChannels && outputChannels >= winogradMinimumChannels
             // Products per output against im2col's 9: 16 per 2×2 tile, tiles ⌈oh/2⌉·⌈ow/2⌉.
-            let tiles = ((g.outputHeight + 1) / 2) * ((g.outputWidth + 1) / 2)
-            let fraction = Double(16 * tiles) / Double(9 * g.outputHeight * g.outputWidth)
+            let fraction = Double(16 * g.winogradTiles) / Double(9 * g.columnCount)
             return wide && fraction <= winogradMaximumProductFraction ? .winograd : .im2col
         }
     }

@@ -13,9 +13,14 @@
 
 import ConvKitKernelsC
 
+extension WindowGeometry {
+    /// Winograd F(2×2, 3×3) tiles per image: ⌈oh/2⌉·⌈ow/2⌉ (each gives a 2×2 block of outputs).
+    var winogradTiles: Int { ((outputHeight + 1) / 2) * ((outputWidth + 1) / 2) }
+}
+
 extension ConvolutionShape {
     /// Tiles per image: ⌈oh/2⌉·⌈ow/2⌉.
-    var winogradTiles: Int { ((window.outputHeight + 1) / 2) * ((window.outputWidth + 1) / 2) }
+    var winogradTiles: Int { window.winogradTiles }
 
     /// Floats of the transformed weights U: 16·O·C.
     var winogradFilterCount: Int { 16 * outputChannels * inputChannels }
