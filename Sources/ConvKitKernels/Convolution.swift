@@ -44,14 +44,19 @@ public struct ConvolutionShape: Sendable, Equatable {
     /// than 100 output pixels P, else 1. Winograd: ⌈256/T⌉ for T tiles per image.
     public var imagesPerBlock: Int {
         if algorithm == .winograd { return max(1, (256 + winogradTiles - 1) / winogradTiles) }
+        if algorithm == .direct { return directImagesPerBlock }
         let p = window.columnCount
         return p < 100 ? max(1, (256 + p - 1) / p) : 1
     }
 
     /// Floats per image that the forward pass can keep for the backward one: the column matrices
-    /// (groups·K·P), or with Winograd the transformed input (16·C·T).
+    /// (groups·K·P), with Winograd the transformed input (16·C·T), with direct convolution none.
     public var keptCountPerImage: Int {
-        algorithm == .winograd ? 16 * inputChannels * winogradTiles : groups * columnMatrixCount
+        switch algorithm {
+        case .im2col: return groups * columnMatrixCount
+        case .winograd: return 16 * inputChannels * winogradTiles
+        case .direct: return 0
+        }
     }
 
     /// Blocks of ``imagesPerBlock`` images in a batch of `batch`.
@@ -71,6 +76,7 @@ public struct ConvolutionShape: Sendable, Equatable {
     /// chunk; then, with blocks of several images, one scratch matrix (O/groups × B·P) per chunk.
     public func columnsCount(batch: Int, threads: Int, keepColumns: Bool) -> Int {
         if algorithm == .winograd { return winogradWorkspaceCount(batch: batch, threads: threads, keep: keepColumns) }
+        if algorithm == .direct { return directWorkspaceCount(batch: batch, threads: threads) }
         let scratch = imagesPerBlock > 1 ? chunks(batch: batch, threads: threads) * (outputChannels / groups) * imagesPerBlock * window.columnCount : 0
         return scratchOffset(batch: batch, threads: threads, keepColumns: keepColumns) + scratch
     }
@@ -103,6 +109,9 @@ public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ 
     precondition(bias.map { $0.count >= o } ?? true, "convolutionForward: bias size")
     if conv.algorithm == .winograd {
         return winogradForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, keep: keep, threads: threads)
+    }
+    if conv.algorithm == .direct {
+        return directForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, threads: threads)
     }
     reserve(&columns, conv.columnsCount(batch: n, threads: threads, keepColumns: keep))
     let scratchStart = conv.scratchOffset(batch: n, threads: threads, keepColumns: keep)
@@ -189,6 +198,11 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
         return winogradBackward(dy, input: x, weight: weight, conv, batch: n, weightGradient: &weightGradient, biasGradient: &biasGradient,
                                 mask: mask, dx: &dx, needsInputGradient: needsInput, workspace: &columns, kept: columnsKept,
                                 partialWeights: &partialWeights, partialBiases: &partialBiases, threads: threads)
+    }
+    if conv.algorithm == .direct {
+        return directBackward(dy, input: x, weight: weight, conv, batch: n, weightGradient: &weightGradient, biasGradient: &biasGradient,
+                              mask: mask, dx: &dx, needsInputGradient: needsInput, workspace: &columns,
+                              partialWeights: &partialWeights, partialBiases: &partialBiases, threads: threads)
     }
     // One chunk accumulates straight into the gradients; several write per-chunk partials
     // that are summed in chunk order below (deterministic for a given thread count).
@@ -282,7 +296,7 @@ func addBiasGradient(_ dy: UnsafePointer<Float>, images: Range<Int>, channels: I
 
 /// Calls `body` with the weight and bias gradient storage (`direct`) or the partial buffers.
 /// Without a bias, the bias pointer is a dummy that is never written.
-private func withGradientTargets(direct: Bool, _ weightGradient: inout [Float], _ biasGradient: inout [Float],
+func withGradientTargets(direct: Bool, _ weightGradient: inout [Float], _ biasGradient: inout [Float],
                                  _ partialWeights: inout [Float], _ partialBiases: inout [Float],
                                  _ body: (UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>) -> Void) {
     if direct {

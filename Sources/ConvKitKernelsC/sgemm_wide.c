@@ -26,12 +26,12 @@ typedef float ck_f16 __attribute__((ext_vector_type(16)));
     static inline __attribute__((always_inline)) ATTRIBUTE void ck_wide_rows_##SUFFIX(                                    \
         const int ROWS, long kc, const float *a, const float *b, long ldbp, float *c, long ldc, float alpha, float beta) { \
         ck_f16 lo[CK_WIDE_MR], hi[CK_WIDE_MR];                                                                            \
-        for (int r = 0; r < ROWS; r++) lo[r] = hi[r] = (ck_f16)0.0f;                                                      \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < ROWS; r++) lo[r] = hi[r] = (ck_f16)0.0f;                                                      \
         for (long p = 0; p < kc; p++) {                                                                                   \
             ck_f16 b0, b1;                                                                                                \
             CK_LOAD16(b0, b);                                                                                             \
             CK_LOAD16(b1, b + 16);                                                                                        \
-            for (int r = 0; r < ROWS; r++) {                                                                              \
+            _Pragma("clang loop unroll(full)") for (int r = 0; r < ROWS; r++) {                                                                        \
                 const ck_f16 av = (ck_f16)a[r];                                                                           \
                 lo[r] = __builtin_elementwise_fma(av, b0, lo[r]);                                                         \
                 hi[r] = __builtin_elementwise_fma(av, b1, hi[r]);                                                         \
@@ -39,7 +39,7 @@ typedef float ck_f16 __attribute__((ext_vector_type(16)));
             a += CK_WIDE_MR;                                                                                              \
             b += ldbp;                                                                                                    \
         }                                                                                                                 \
-        for (int r = 0; r < ROWS; r++) {                                                                                  \
+        _Pragma("clang loop unroll(full)") for (int r = 0; r < ROWS; r++) {                                                                  \
             ck_f16 x = lo[r], y = hi[r];                                                                                  \
             float *row = c + r * ldc;                                                                                     \
             if (alpha != 1) {                                                                                             \

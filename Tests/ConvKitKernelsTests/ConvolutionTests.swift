@@ -29,19 +29,20 @@ import Testing
         }
     }
 
-    /// Unit stride (C im2col), strided and padded (general im2col), grouped, dilated; batches
+    /// im2col (forced: the rule gives small stride-1 layers to direct convolution, tested in
+    /// DirectConvolutionTests). Unit stride (C im2col), strided and padded (general im2col), grouped, dilated; batches
     /// that split unevenly between chunks. Maps under 100 pixels go in blocks of ⌈256/P⌉ images:
     /// the first cases fit one block; 3×3 outputs (P = 9, blocks of 29) at batch 61 make blocks of
     /// 29, 29 and 3 over up to 3 chunks, and at batch 30 a block of one image after a full one
     /// (grouped and padded); a 12×10 output (P = 120) keeps one image per GEMM.
     static let cases: [Case] = [
-        Case(batch: 61, channels: 3, height: 5, width: 5, outputs: 4, groups: 1, kernel: 3, stride: 1, pad: 0, dilation: 1),
-        Case(batch: 30, channels: 4, height: 3, width: 3, outputs: 4, groups: 2, kernel: 3, stride: 1, pad: 1, dilation: 1),
-        Case(batch: 3, channels: 2, height: 12, width: 10, outputs: 3, groups: 1, kernel: 1, stride: 1, pad: 0, dilation: 1),
-        Case(batch: 3, channels: 2, height: 6, width: 7, outputs: 3, groups: 1, kernel: 3, stride: 1, pad: 0, dilation: 1),
-        Case(batch: 4, channels: 4, height: 5, width: 5, outputs: 6, groups: 2, kernel: 3, stride: 2, pad: 1, dilation: 1),
-        Case(batch: 5, channels: 3, height: 7, width: 6, outputs: 2, groups: 1, kernel: 2, stride: 1, pad: 1, dilation: 2),
-        Case(batch: 1, channels: 1, height: 4, width: 4, outputs: 1, groups: 1, kernel: 1, stride: 1, pad: 0, dilation: 1),
+        Case(batch: 61, channels: 3, height: 5, width: 5, outputs: 4, groups: 1, kernel: 3, stride: 1, pad: 0, dilation: 1, algorithm: .im2col),
+        Case(batch: 30, channels: 4, height: 3, width: 3, outputs: 4, groups: 2, kernel: 3, stride: 1, pad: 1, dilation: 1, algorithm: .im2col),
+        Case(batch: 3, channels: 2, height: 12, width: 10, outputs: 3, groups: 1, kernel: 1, stride: 1, pad: 0, dilation: 1, algorithm: .im2col),
+        Case(batch: 3, channels: 2, height: 6, width: 7, outputs: 3, groups: 1, kernel: 3, stride: 1, pad: 0, dilation: 1, algorithm: .im2col),
+        Case(batch: 4, channels: 4, height: 5, width: 5, outputs: 6, groups: 2, kernel: 3, stride: 2, pad: 1, dilation: 1, algorithm: .im2col),
+        Case(batch: 5, channels: 3, height: 7, width: 6, outputs: 2, groups: 1, kernel: 2, stride: 1, pad: 1, dilation: 2, algorithm: .im2col),
+        Case(batch: 1, channels: 1, height: 4, width: 4, outputs: 1, groups: 1, kernel: 1, stride: 1, pad: 0, dilation: 1, algorithm: .im2col),
     ]
 
     /// y[n, o, oy, ox] = b[o] + Σ_{c in o's group, i, j} w[o, c, i, j] · x[n, c, oy·s − p + i·d, ox·s − p + j·d].

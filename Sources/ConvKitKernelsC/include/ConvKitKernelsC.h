@@ -139,6 +139,29 @@ void ck_winograd_output(const float *m, const ck_window *g, long outputs, float 
 /// The adjoint of ck_winograd_output: dm[ξ·plane + o·ld + t] = (A dy Aᵀ)[ξ], dy zero outside the map.
 void ck_winograd_output_backward(const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane);
 
+/// Direct convolution on the flat domain (direct.c): stride 1, undilated, ungrouped. `offsets[kk]`
+/// (kk < k) is where input (c, i, j) starts, c·plane + i·W' + j, for the padded planes of width W'.
+/// Output rows come in blocks of ck_direct_block(outputs) (4, 6 or 8) rows; the flat positions in
+/// tiles of ck_direct_tile_width(engine, block) floats.
+long ck_direct_block(long outputs);
+/// Flat positions per forward tile of `engine`'s kernels (supported here or not) for row block
+/// `block`: a multiple of 16 on AVX-512, of 8 on AVX2 and of 4 on the portable engine; each
+/// narrower engine's width divides the wider ones' for the same block.
+long ck_direct_tile_width(ck_engine engine, long block);
+/// out[r·ld + q] = Σ_kk packed[(r / block)·block·k + kk·block + r % block] · in[offsets[kk] + q]
+/// for r < rows (a multiple of block) and q < count (a multiple of the tile width); `in` needs
+/// max(offsets) + count readable, finite floats. Falls back to the portable engine where `engine`
+/// is not supported.
+void ck_direct_forward(ck_engine engine, const float *in, const long *offsets, long k, const float *packed, long rows,
+                       long block, long count, float *out, long ld);
+/// dw[r·k + kk] += Σ_(b < images) Σ_(q < count) dy[b·dy_stride + r·dy_ld + q] · in[b·in_stride + offsets[kk] + q]
+/// for r < valid (≤ rows, a multiple of block) and kk < k; count is a multiple of the tile width
+/// (so of the engine's lanes). `partial` is scratch of block·k·16 floats. Lanes are summed once
+/// per call, in lane order.
+void ck_direct_weight_gradient(ck_engine engine, const float *in, long in_stride, const long *offsets, long k, const float *dy,
+                               long dy_stride, long dy_ld, long rows, long block, long valid, long count, long images, float *dw,
+                               float *partial);
+
 /// GELU forward over `count` floats: y = x·Φ(x) with Φ through erf (PyTorch's default), or
 /// through tanh(√(2/π)(x + 0.044715x³)) when `tanh_approximation` (PyTorch's approximate='tanh').
 /// `y` may be `x`. Identical results on every engine (see gelu.c).

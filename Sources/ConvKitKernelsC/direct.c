@@ -1,0 +1,144 @@
+// Direct convolution for stride-1, undilated, ungrouped layers with few channels (LeNet's 3 → 6 and
+// 6 → 16 5×5 layers): no column matrix. The input of one image is copied into a zero-padded plane
+// per channel, of height oh + kh − 1 and width W' = ow + kw − 1 (the padding inside), and the
+// output is computed on the *flat domain*: position q = y·W' + x for y < oh and x < W'. There,
+//   out[o, q] = Σ_(c, i, j) w[o, c, i, j] · in[c·plane + i·W' + j + q]
+// is one sum over the kh·kw·C offsets offsets[kk] = c·plane + i·W' + j of a shifted contiguous
+// vector, so every tile is rows × (vectors of consecutive q) with one weight broadcast per row and
+// one unaligned load per vector. Positions with x ≥ ow are computed and discarded (the caller copies
+// the valid ones out): (ow / W') of the work is useful, 28/32 for LeNet's first layer and 10/14 for
+// its second. The weight gradient is the same sum read the other way:
+//   dw[o, kk] += Σ_q dy[o, q] · in[offsets[kk] + q],
+// with dy placed on the flat domain and zero at x ≥ ow and past oh·W', vectors over q taken in
+// chunks that stay in L1 while every offset's tile passes over them, the accumulators kept as whole
+// vectors between chunks and summed across lanes once per call (several images per call).
+//
+// Both are written once (direct_body.h) on Clang's generic vectors and compiled per engine: 16
+// lanes for AVX-512 (32 registers: tiles of 24 accumulators), 8 for AVX2 (16 registers: 12), 4 for
+// the portable engine (SSE2 or NEON: 12). Every output is summed over kk in the same order on every
+// engine, with fused multiply-adds on AVX2 and AVX-512 and separate ones on the portable engine, so
+// results differ between engines in the last bits only and do not depend on the tile or thread.
+//
+// Tiles read whole vectors: the input buffer needs max(offsets) + count readable floats, all
+// finite (the caller zeroes the slack), and `out` rows of `count` floats.
+#include "ConvKitKernelsC.h"
+
+#include <stdbool.h>
+
+#pragma clang diagnostic ignored "-Wpsabi"
+
+#define CK_INLINE static inline __attribute__((always_inline))
+#define CK_MAX_ROWS 8
+#define CK_MAX_TILE 6
+/// Flat positions per weight-gradient chunk (a multiple of every engine's lanes).
+#define CK_DIRECT_CHUNK 256
+
+typedef float ck_direct_f4 __attribute__((ext_vector_type(4)));
+
+#define CK_V ck_direct_f4
+#define CK_LANES 4
+#define CK_NAME(base) base##_portable
+#define CK_ATTRIBUTE
+#define CK_FMA(a, b, c) ((a) * (b) + (c))
+#define CK_VECTORS(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
+#define CK_DEPTH(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
+#pragma STDC FP_CONTRACT OFF
+#include "direct_body.h"
+#undef CK_V
+#undef CK_LANES
+#undef CK_NAME
+#undef CK_ATTRIBUTE
+#undef CK_FMA
+#undef CK_VECTORS
+#undef CK_DEPTH
+
+#if defined(__x86_64__)
+typedef float ck_direct_f8 __attribute__((ext_vector_type(8)));
+typedef float ck_direct_f16 __attribute__((ext_vector_type(16)));
+
+#define CK_FMA(a, b, c) __builtin_elementwise_fma(a, b, c)
+
+#define CK_V ck_direct_f8
+#define CK_LANES 8
+#define CK_NAME(base) base##_avx2
+#define CK_ATTRIBUTE __attribute__((target("avx2,fma")))
+#define CK_VECTORS(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
+#define CK_DEPTH(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
+#include "direct_body.h"
+#undef CK_V
+#undef CK_LANES
+#undef CK_NAME
+#undef CK_ATTRIBUTE
+#undef CK_VECTORS
+#undef CK_DEPTH
+
+#define CK_V ck_direct_f16
+#define CK_LANES 16
+#define CK_NAME(base) base##_avx512
+#define CK_ATTRIBUTE __attribute__((target("avx512f,avx2,fma")))
+#define CK_VECTORS(rows) ((rows) == 8 ? 3 : (rows) == 6 ? 4 : 6)
+#define CK_DEPTH(rows) ((rows) == 8 ? 2 : (rows) == 6 ? 3 : 4)
+#include "direct_body.h"
+#undef CK_V
+#undef CK_LANES
+#undef CK_NAME
+#undef CK_ATTRIBUTE
+#undef CK_VECTORS
+#undef CK_DEPTH
+#endif
+
+/// The engine whose kernels run: `engine` where supported, else the portable one.
+static ck_engine ck_direct_engine(ck_engine engine) {
+#if defined(__x86_64__)
+    if (engine != CK_ENGINE_PORTABLE && ck_engine_supported(engine)) return engine;
+#endif
+    return CK_ENGINE_PORTABLE;
+}
+
+long ck_direct_block(long outputs) {
+    long best = 8, padded = (outputs + 7) / 8 * 8;
+    for (long block = 6; block >= 4; block -= 2) {
+        const long rounded = (outputs + block - 1) / block * block;
+        if (rounded < padded) best = block, padded = rounded;
+    }
+    return best;
+}
+
+long ck_direct_tile_width(ck_engine engine, long block) {
+    const long vectors = block == 8 ? 0 : block == 6 ? 1 : 2;
+    // By the engine named, supported or not: each narrower engine's width divides the wider ones'.
+    switch (engine) {
+    case CK_ENGINE_AVX512: return 16 * (long[]){3, 4, 6}[vectors];
+    case CK_ENGINE_AVX2_FMA: return 8 * (long[]){1, 2, 3}[vectors];
+    default: return 4 * (long[]){1, 2, 3}[vectors];
+    }
+}
+
+void ck_direct_forward(ck_engine engine, const float *in, const long *offsets, long k, const float *packed, long rows,
+                       long block, long count, float *out, long ld) {
+    switch (ck_direct_engine(engine)) {
+#if defined(__x86_64__)
+    case CK_ENGINE_AVX512: ck_direct_forward_avx512(in, offsets, k, packed, rows, block, count, out, ld); break;
+    case CK_ENGINE_AVX2_FMA: ck_direct_forward_avx2(in, offsets, k, packed, rows, block, count, out, ld); break;
+#endif
+    default: ck_direct_forward_portable(in, offsets, k, packed, rows, block, count, out, ld); break;
+    }
+}
+
+void ck_direct_weight_gradient(ck_engine engine, const float *in, long in_stride, const long *offsets, long k, const float *dy,
+                               long dy_stride, long dy_ld, long rows, long block, long valid, long count, long images, float *dw,
+                               float *partial) {
+    switch (ck_direct_engine(engine)) {
+#if defined(__x86_64__)
+    case CK_ENGINE_AVX512:
+        ck_direct_weight_gradient_avx512(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, dw, partial);
+        break;
+    case CK_ENGINE_AVX2_FMA:
+        ck_direct_weight_gradient_avx2(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, dw, partial);
+        break;
+#endif
+    default:
+        ck_direct_weight_gradient_portable(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, dw, partial);
+        break;
+    }
+}
