@@ -116,7 +116,9 @@ func directForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: Convol
         y.withUnsafeMutableBufferPointer { ys in
             workspace.withUnsafeMutableBufferPointer { ws in
                 offsets.withUnsafeBufferPointer { offs in
+                  (bias ?? []).withUnsafeBufferPointer { biases in
                     let (xp, yp, packed, offp) = (xs.baseAddress!, ys.baseAddress!, ws.baseAddress!, offs.baseAddress!)
+                    let biasp = bias == nil ? nil : biases.baseAddress
                     weight.withUnsafeBufferPointer { directPack($0.baseAddress!, conv, into: packed) }
                     let regions = packed + rows * k
                     parallelFor(chunks: chunks, threads: threads) { chunk in
@@ -125,16 +127,10 @@ func directForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: Convol
                         for image in chunkRange(chunk, of: chunks, count: n) {
                             directPad(xp + image * c * inPlane, conv, into: input, span: span)
                             ck_direct_forward(engine.cValue, input, offp, k, packed, rows, block, count, out, count)
-                            for channel in 0..<o {
-                                let b = bias?[channel] ?? 0
-                                let target = yp + (image * o + channel) * p
-                                for row in 0..<g.outputHeight {
-                                    let (source, destination) = (out + channel * count + row * width, target + row * ow)
-                                    for column in 0..<ow { destination[column] = source[column] + b }
-                                }
-                            }
+                            ck_direct_store(out, count, width, ow, g.outputHeight, o, biasp, yp + image * o * p)
                         }
                     }
+                  }
                 }
             }
         }

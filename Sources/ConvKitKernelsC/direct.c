@@ -142,3 +142,17 @@ void ck_direct_weight_gradient(ck_engine engine, const float *in, long in_stride
         break;
     }
 }
+
+void ck_direct_store(const float *out, long ld, long width, long valid_width, long height, long channels, const float *bias,
+                     float *y) {
+    for (long c = 0; c < channels; c++) {
+        const float b = bias ? bias[c] : 0.0f;
+        const float *source = out + c * ld;
+        float *target = y + c * height * valid_width;
+        for (long r = 0; r < height; r++) {
+            const float *restrict from = source + r * width;
+            float *restrict to = target + r * valid_width;
+            for (long x = 0; x < valid_width; x++) to[x] = from[x] + b;
+        }
+    }
+}

@@ -154,6 +154,10 @@ long ck_direct_tile_width(ck_engine engine, long block);
 /// is not supported.
 void ck_direct_forward(ck_engine engine, const float *in, const long *offsets, long k, const float *packed, long rows,
                        long block, long count, float *out, long ld);
+/// y[(c·height + r)·valid_width + x] = out[c·ld + r·width + x] + bias[c] (0 when `bias` is NULL)
+/// for c < channels, r < height, x < valid_width: the valid columns of the flat outputs, plus the bias.
+void ck_direct_store(const float *out, long ld, long width, long valid_width, long height, long channels, const float *bias,
+                     float *y);
 /// dw[r·k + kk] += Σ_(b < images) Σ_(q < count) dy[b·dy_stride + r·dy_ld + q] · in[b·in_stride + offsets[kk] + q]
 /// for r < valid (≤ rows, a multiple of block) and kk < k; count is a multiple of the tile width
 /// (so of the engine's lanes). `partial` is scratch of block·k·16 floats. Lanes are summed once
