@@ -43,18 +43,18 @@ public struct ConvolutionShape: Sendable, Equatable {
     /// Images multiplied side by side in one GEMM (see the file header): ⌈256/P⌉ for maps of fewer
     /// than 100 output pixels P, else 1. Winograd: ⌈256/T⌉ for T tiles per image.
     public var imagesPerBlock: Int {
-        if algorithm == .winograd { return max(1, (256 + winogradTiles - 1) / winogradTiles) }
+        if algorithm.isWinograd { return max(1, (256 + winogradTiles - 1) / winogradTiles) }
         if algorithm == .direct { return directImagesPerBlock }
         let p = window.columnCount
         return p < 100 ? max(1, (256 + p - 1) / p) : 1
     }
 
     /// Floats per image that the forward pass can keep for the backward one: the column matrices
-    /// (groups·K·P), with Winograd the transformed input (16·C·T), with direct convolution none.
+    /// (groups·K·P), with Winograd the transformed input (S·C·T, S = 16 or 36), with direct convolution none.
     public var keptCountPerImage: Int {
         switch algorithm {
         case .im2col: return groups * columnMatrixCount
-        case .winograd: return 16 * inputChannels * winogradTiles
+        case .winograd, .winograd4: return winogradPlanes * inputChannels * winogradTiles
         case .direct: return 0
         }
     }
@@ -75,7 +75,7 @@ public struct ConvolutionShape: Sendable, Equatable {
     /// needs: one column matrix per (image, group) when the columns are kept, else one block's per
     /// chunk; then, with blocks of several images, one scratch matrix (O/groups × B·P) per chunk.
     public func columnsCount(batch: Int, threads: Int, keepColumns: Bool) -> Int {
-        if algorithm == .winograd { return winogradWorkspaceCount(batch: batch, threads: threads, keep: keepColumns) }
+        if algorithm.isWinograd { return winogradWorkspaceCount(batch: batch, threads: threads, keep: keepColumns) }
         if algorithm == .direct { return directWorkspaceCount(batch: batch, threads: threads) }
         let scratch = imagesPerBlock > 1 ? chunks(batch: batch, threads: threads) * (outputChannels / groups) * imagesPerBlock * window.columnCount : 0
         return scratchOffset(batch: batch, threads: threads, keepColumns: keepColumns) + scratch
@@ -107,7 +107,7 @@ public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ 
     let chunks = conv.chunks(batch: n, threads: threads)
     precondition(x.count >= n * c * inPlane && y.count >= n * o * p && weight.count >= o * k, "convolutionForward: buffer sizes")
     precondition(bias.map { $0.count >= o } ?? true, "convolutionForward: bias size")
-    if conv.algorithm == .winograd {
+    if conv.algorithm.isWinograd {
         return winogradForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, keep: keep, threads: threads)
     }
     if conv.algorithm == .direct {
@@ -194,7 +194,7 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
                  && weightGradient.count == weightCount && (!hasBias || biasGradient.count == o)
                  && (!needsInput || dx.count >= n * c * inPlane) && (mask.map { $0.count == weightCount } ?? true),
                  "convolutionBackward: buffer sizes")
-    if conv.algorithm == .winograd {
+    if conv.algorithm.isWinograd {
         return winogradBackward(dy, input: x, weight: weight, conv, batch: n, weightGradient: &weightGradient, biasGradient: &biasGradient,
                                 mask: mask, dx: &dx, needsInputGradient: needsInput, workspace: &columns, kept: columnsKept,
                                 partialWeights: &partialWeights, partialBiases: &partialBiases, threads: threads)

@@ -37,9 +37,8 @@
 
 #define CK_INLINE static inline __attribute__((always_inline))
 
-void ck_winograd_filter(const float *w, long outputs, long channels, float *u) {
-    const long plane = outputs * channels;
-    for (long p = 0; p < plane; p++) {
+void ck_winograd_filter(const float *w, long count, long plane, float *u) {
+    for (long p = 0; p < count; p++) {
         const float *g = w + 9 * p;
         float t[12];  // G g: 4 × 3
         for (int j = 0; j < 3; j++) {
@@ -58,9 +57,8 @@ void ck_winograd_filter(const float *w, long outputs, long channels, float *u) {
     }
 }
 
-void ck_winograd_filter_backward(const float *du, long outputs, long channels, float *dw) {
-    const long plane = outputs * channels;
-    for (long p = 0; p < plane; p++) {
+void ck_winograd_filter_backward(const float *du, long count, long plane, float *dw) {
+    for (long p = 0; p < count; p++) {
         float t[12];  // du Gᵀᵀ = du G: 4 × 3
         for (int i = 0; i < 4; i++) {
             const float u0 = du[(4 * i + 0) * plane + p], u1 = du[(4 * i + 1) * plane + p];

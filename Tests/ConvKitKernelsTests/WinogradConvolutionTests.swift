@@ -62,8 +62,9 @@ import Testing
         #expect(error <= 2e-6 * scale, "max error \(error) of scale \(scale)")
     }
 
-    /// The rule: Winograd for 3×3 stride-1 undilated ungrouped layers of at least 8 channels in and
-    /// out on maps larger than 3×3; im2col otherwise, and for any shape Winograd does not support
+    /// The rule: F(4×4, 3×3) for 3×3 stride-1 undilated ungrouped layers with C·O/(C + O) ≥ 16 on
+    /// maps of at least 6×6; F(2×2, 3×3) for the others of at least 8 channels in and out on maps of
+    /// at least 2×2 (fraction ≤ 0.8); im2col otherwise, and for any shape Winograd does not support
     /// even when asked for it.
     @Test func algorithmChoice() {
         func shape(_ c: Int, _ o: Int, side: Int = 8, kernel: Int = 3, stride: Int = 1, groups: Int = 1,
@@ -72,11 +73,14 @@ import Testing
                  dilation: 1, algorithm: algorithm).shape
         }
         if ConvolutionAlgorithm.forced == nil {
-            #expect(shape(16, 16).algorithm == .winograd)
-            #expect(shape(64, 256).algorithm == .winograd)
-            #expect(shape(256, 256, side: 5).algorithm == .winograd)  // 16·9 / (9·25) = 0.64 of the products
+            #expect(shape(16, 16).algorithm == .winograd)             // 16·16/32 = 8 products per transformed value
+            #expect(shape(64, 256).algorithm == .winograd4)           // 51 per value, 8×8 map
+            #expect(shape(24, 64, side: 31).algorithm == .winograd4)  // airbench94's first 3×3 layer: 17.5
+            #expect(shape(32, 32, side: 6).algorithm == .winograd4)   // 16 per value, the smallest side
+            #expect(shape(256, 256, side: 5).algorithm == .winograd)  // side under 6; 16·9 / (9·25) = 0.64 of the products
             #expect(shape(256, 256, side: 4).algorithm == .winograd)  // 16·4 / (9·16) = 0.44
-            #expect(shape(256, 256, side: 3).algorithm == .im2col)    // 16·4 / (9·9) = 0.79
+            #expect(shape(256, 256, side: 3).algorithm == .winograd)  // 16·4 / (9·9) = 0.79
+            #expect(shape(256, 256, side: 1).algorithm == .im2col)    // 16 / 9 = 1.78
             #expect(shape(3, 64).algorithm == .im2col)
             #expect(shape(64, 8).algorithm == .winograd)
             #expect(shape(64, 4).algorithm == .im2col)

@@ -17,7 +17,7 @@ public enum KernelEngine {
     public static var blocking: (kc: Int, mc: Int, nc: Int) { GemmEngine.best.blocking }
 
     /// The convolution algorithm setting: `auto` (Winograd F(2×2, 3×3) where the per-shape rule picks
-    /// it, else im2col), or the one `CONVKIT_CONVOLUTION` forces (`im2col`, `winograd`).
+    /// it, else im2col), or the one `CONVKIT_CONVOLUTION` forces (`im2col`, `winograd`, `winograd4`, `direct`).
     public static var convolution: String { ConvolutionAlgorithm.forced?.rawValue ?? "auto" }
 
     /// One line: `engine avx2-fma (fastest here: avx2-fma); caches L1d 32 KiB, L2 512 KiB, L3 32 MiB

@@ -123,10 +123,13 @@ void ck_col2im(const float *col, const ck_window *g, float *x, long ldcol);
 /// The tile functions read and write whole groups of 8 tiles: up to 7 floats past an image's last
 /// tile in each row are overwritten (rows need that much slack after the last image of a block, and
 /// a block's images must be transformed in ascending order, each overwriting the previous one's spill).
-/// Filter: u[ξ·(outputs·channels) + o·channels + c] = (G w[o, c] Gᵀ)[ξ], w (outputs, channels, 3, 3).
-void ck_winograd_filter(const float *w, long outputs, long channels, float *u);
-/// The adjoint of ck_winograd_filter: dw (outputs, channels, 3, 3) += Gᵀ du[o, c] G.
-void ck_winograd_filter_backward(const float *du, long outputs, long channels, float *dw);
+/// Filter, for `count` consecutive 3×3 kernels (of the outputs·channels of a layer, any run of
+/// them, so that callers can split the work): u[ξ·plane + p] = (G w[p] Gᵀ)[ξ] for p < count, with
+/// w[p] the 3×3 kernel at w + 9p and `plane` the floats from one plane of u to the next (at least
+/// outputs·channels; callers pad it against cache-set conflicts).
+void ck_winograd_filter(const float *w, long count, long plane, float *u);
+/// The adjoint of ck_winograd_filter: dw[p] (3×3 at dw + 9p) += Gᵀ du[p] G for p < count.
+void ck_winograd_filter_backward(const float *du, long count, long plane, float *dw);
 /// Input tiles of one image x (g->channels × height × width): for channel c and tile t (row-major over
 /// ⌈oh/2⌉ × ⌈ow/2⌉), v[ξ·plane + c·ld + t] = (Bᵀ d B)[ξ], d the 4×4 input at rows 2ty − pad_top …,
 /// columns 2tx − pad_left … (zero outside). Only channels, height, width, pads and output sizes of
@@ -138,6 +141,16 @@ void ck_winograd_input_backward(const float *dv, const ck_window *g, float *dx, 
 void ck_winograd_output(const float *m, const ck_window *g, long outputs, float *y, long ld, long plane);
 /// The adjoint of ck_winograd_output: dm[ξ·plane + o·ld + t] = (A dy Aᵀ)[ξ], dy zero outside the map.
 void ck_winograd_output_backward(const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane);
+
+/// Winograd F(4×4, 3×3) (winograd4.c): the same contracts as the ck_winograd_* functions above, with
+/// 36 transform-domain planes (ξ = 6i + j), tiles of 4×4 outputs on a ⌈oh/4⌉ × ⌈ow/4⌉ grid, and
+/// 8 floats of row slack past the last image's tiles.
+void ck_winograd4_filter(const float *w, long count, long plane, float *u);
+void ck_winograd4_filter_backward(const float *du, long count, long plane, float *dw);
+void ck_winograd4_input(const float *x, const ck_window *g, float *v, long ld, long plane);
+void ck_winograd4_input_backward(const float *dv, const ck_window *g, float *dx, long ld, long plane);
+void ck_winograd4_output(const float *m, const ck_window *g, long outputs, float *y, long ld, long plane);
+void ck_winograd4_output_backward(const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane);
 
 /// Direct convolution on the flat domain (direct.c): stride 1, undilated, ungrouped. `offsets[kk]`
 /// (kk < k) is where input (c, i, j) starts, c·plane + i·W' + j, for the padded planes of width W'.

@@ -19,7 +19,7 @@ import Testing
             #expect((object[key] as? Int ?? 0) > 0, "\(key)")
         }
         #expect(report.table().contains("GEMM blocking KC"))
-        #expect((object["convolution_algorithm"] as? String).map { ["auto", "im2col", "winograd"].contains($0) } == true)
+        #expect((object["convolution_algorithm"] as? String).map { ["auto", "im2col", "winograd", "winograd4", "direct"].contains($0) } == true)
         #expect(report.table().contains("; convolutions \(KernelEngine.convolution)"))
         #expect((object["cpu"] as? String)?.isEmpty == false)
         // seconds per epoch = 50,000 images / images per second.
@@ -84,10 +84,10 @@ import Testing
         #expect(KernelEngine.description.hasPrefix("engine \(KernelEngine.name) (fastest here: "))
     }
 
-    /// CONVKIT_CONVOLUTION: auto, im2col or winograd; anything else is an error line.
+    /// CONVKIT_CONVOLUTION: auto, im2col, winograd, winograd4 or direct; anything else is an error line.
     @Test func convolutionAlgorithmIsChecked() throws {
-        for value in ["auto", "im2col", "winograd"] { try KernelEngine.checkEnvironment(["CONVKIT_CONVOLUTION": value]) }
+        for value in ["auto", "im2col", "winograd", "winograd4", "direct"] { try KernelEngine.checkEnvironment(["CONVKIT_CONVOLUTION": value]) }
         let unknown = expectConvKitError { try KernelEngine.checkEnvironment(["CONVKIT_CONVOLUTION": "fft"]) }
-        #expect(unknown == .invalidArgument(name: "CONVKIT_CONVOLUTION", reason: "'fft' is not one of auto, im2col, winograd, direct"))
+        #expect(unknown == .invalidArgument(name: "CONVKIT_CONVOLUTION", reason: "'fft' is not one of auto, im2col, winograd, winograd4, direct"))
     }
 }

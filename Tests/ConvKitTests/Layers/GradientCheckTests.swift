@@ -18,6 +18,8 @@ import Testing
         Case(layer: Conv2d("padded", 2, 3, kernel: 3, padding: 1), input: [2, 4, 5]),
         // 8 channels in and out on a 5×5 map: Winograd F(2×2, 3×3) under the default rule.
         Case(layer: Conv2d("winograd", 8, 8, kernel: 3, padding: 1), input: [8, 5, 5]),
+        // 32 channels in and out on a 7×7 map: Winograd F(4×4, 3×3) under the default rule.
+        Case(layer: Conv2d("winograd4", 32, 32, kernel: 3, padding: 1), input: [32, 7, 7]),
         Case(layer: Conv2d("strided", 2, 2, kernel: 3, stride: 2, padding: 1), input: [2, 7, 6]),
         Case(layer: Conv2d("dilated", 1, 2, kernel: 3, padding: 2, dilation: 2), input: [1, 6, 6]),
         Case(layer: Conv2d("grouped", 4, 6, kernel: 3, padding: 1, groups: 2), input: [4, 4, 4]),
