@@ -78,7 +78,10 @@ PY
 
 for BATCH in 4 64; do
     echo "LeNet-5 epoch at batch $BATCH…" >&2
-    read -r TORCH_TRAIN TORCH_EPOCH < <("${TORCH[@]}" lenet-epoch "$DATA" "$BATCH" "$THREADS" "$LIMIT")
+    # Command substitution waits for PyTorch's process to end, so that its teardown (OpenMP
+    # threads, destructors) cannot overlap ConvKit's epoch, as it could with `read < <(…)`.
+    TORCH_OUT="$("${TORCH[@]}" lenet-epoch "$DATA" "$BATCH" "$THREADS" "$LIMIT")"
+    read -r TORCH_TRAIN TORCH_EPOCH <<<"$TORCH_OUT"
     peak_rss "$CONVKIT" train lenet5 --dataset cifar10 --data-dir "$DATA" --epochs 1 --limit "$LIMIT" --batch-size "$BATCH" \
         --lr 0.001 --momentum 0.9 --threads "$THREADS" --metrics "$WORK/metrics.csv"
     CK_EPOCH="$(tail -n 1 "$WORK/metrics.csv" | cut -d, -f6)"
