@@ -13,6 +13,27 @@ public func copyElements(_ source: [Float], from sourceOffset: Int, into target:
     }
 }
 
+/// ``copyElements(_:from:into:at:count:)`` of `count` whole items of `itemSize` elements (images of a
+/// batch), split into min(threads, items) contiguous runs of items copied in parallel, as the layers
+/// split a batch (``chunkRange(_:of:count:)``): each thread then finds its own images in its cache.
+public func copyElements(_ source: [Float], from sourceOffset: Int, into target: inout [Float], at targetOffset: Int,
+                         items: Int, itemSize: Int, threads: Int) {
+    let count = items * itemSize
+    precondition(items >= 0 && itemSize >= 0 && sourceOffset >= 0 && targetOffset >= 0 && sourceOffset + count <= source.count
+                 && targetOffset + count <= target.count, "copyElements: range outside the buffers")
+    guard count > 0 else { return }
+    let chunks = max(1, min(max(threads, 1), items))
+    source.withUnsafeBufferPointer { from in
+        target.withUnsafeMutableBufferPointer { to in
+            let (s, t) = (from.baseAddress! + sourceOffset, to.baseAddress! + targetOffset)
+            parallelFor(chunks: chunks, threads: threads) { chunk in
+                let range = chunkRange(chunk, of: chunks, count: items)
+                (t + range.lowerBound * itemSize).update(from: s + range.lowerBound * itemSize, count: range.count * itemSize)
+            }
+        }
+    }
+}
+
 /// Sets every element of `buffer` to +0 (one memset-style fill; no reallocation).
 public func setToZero(_ buffer: inout [Float]) {
     buffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }

@@ -147,7 +147,9 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
             let b = min(Self.evaluationSlice, n - start)
             releaseSavedActivations()
             var slice = reuse(&sliceBuffer, shape: [b] + imageShape)
-            copyElements(input.storage, from: start * perImage, into: &slice.storage, at: 0, count: b * perImage)
+            // In parallel, split as the layers split a batch: each thread's images start in its own cache.
+            copyElements(input.storage, from: start * perImage, into: &slice.storage, at: 0, items: b, itemSize: perImage,
+                         threads: context.threads)
             let x = slice
             // Kept for the next slice (the first layer holds it too, until released).
             sliceBuffer = slice
