@@ -34,19 +34,25 @@ public func splitLabelledRecords(_ source: [UInt8], recordCount: Int, recordSize
 
 /// Converts a batch of images through `table`: output image k (`out[k·imageSize ..< (k+1)·imageSize]`)
 /// is image `order[first + k]` of `pixels` (images of `imageSize` bytes, `channels` planes each), for
-/// k in `0..<count`; `out[i] = table[c·256 + byte]` with c the channel of element i.
+/// k in `0..<count`; `out[i] = table[c·256 + byte]` with c the channel of element i. The images are
+/// split into min(threads, count) contiguous runs converted in parallel, as the layers split a batch
+/// (each thread then finds its own images in its cache); the result does not depend on `threads`.
 public func gatherBytesThroughTable(_ pixels: [UInt8], imageSize: Int, channels: Int, order: [Int], first: Int,
-                                    count: Int, table: [Float], into out: inout [Float]) {
+                                    count: Int, table: [Float], into out: inout [Float], threads: Int = 1) {
     precondition(channels >= 1 && table.count >= channels * 256 && first >= 0 && first + count <= order.count
                  && out.count >= count * imageSize, "gatherBytesThroughTable: sizes do not match")
     pixels.withUnsafeBufferPointer { pixels in
         table.withUnsafeBufferPointer { lut in
             order.withUnsafeBufferPointer { order in
                 out.withUnsafeMutableBufferPointer { out in
-                    guard let source = pixels.baseAddress, let target = out.baseAddress, let lut = lut.baseAddress else { return }
-                    for k in 0..<count {
-                        convert(source + order[first &+ k] &* imageSize, count: imageSize, channels: channels, table: lut,
-                                into: target + k &* imageSize)
+                    guard let source = pixels.baseAddress, let target = out.baseAddress, let lut = lut.baseAddress,
+                          let order = order.baseAddress else { return }
+                    let chunks = max(1, min(max(threads, 1), count))
+                    parallelFor(chunks: chunks, threads: threads) { chunk in
+                        for k in chunkRange(chunk, of: chunks, count: count) {
+                            convert(source + order[first &+ k] &* imageSize, count: imageSize, channels: channels, table: lut,
+                                    into: target + k &* imageSize)
+                        }
                     }
                 }
             }

@@ -54,8 +54,10 @@ public struct BatchLoader: Sendable {
     /// reused and nothing is allocated once it has held a full batch) and `labels` (`b` class
     /// indices, capacity kept) with batch `index` of this epoch, where `b` is `batchSize` except
     /// for a partial last batch. Augmentation draws come from `random`, image by image.
+    /// Without augmentation the images are converted on `threads` threads (the same values).
     /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` when `index` is not in `0..<batchCount`.
-    public func batch(_ index: Int, into images: inout Tensor, labels: inout [Int], random: inout RandomGenerator) throws {
+    public func batch(_ index: Int, into images: inout Tensor, labels: inout [Int], random: inout RandomGenerator,
+                      threads: Int = 1) throws {
         guard index >= 0, index < batchCount else {
             throw ConvKitError.invalidArgument(name: "batch index", reason: "\(index) is outside 0..<\(batchCount) (\(dataset.count) images in batches of \(batchSize))")
         }
@@ -70,7 +72,7 @@ public struct BatchLoader: Sendable {
 
         if augmentation.isEmpty {
             gatherBytesThroughTable(dataset.images, imageSize: size, channels: channels, order: order, first: first,
-                                    count: b, table: table, into: &images.storage)
+                                    count: b, table: table, into: &images.storage, threads: threads)
         } else {
             for k in 0..<b {
                 augmentation.apply(dataset.images, offset: order[first + k] * size, channels: channels, height: height,

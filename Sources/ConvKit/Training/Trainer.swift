@@ -129,7 +129,7 @@ public final class Trainer {
                 return .stopped(TrainingPosition(epoch: epoch, step: index, epochStartRandom: epochStart, random: random,
                                                  lossSum: totalLoss, correct: correct, seen: seen))
             }
-            try loader.batch(index, into: &images, labels: &labels, random: &random)
+            try loader.batch(index, into: &images, labels: &labels, random: &random, threads: options.threads)
             var context = RunContext(training: true, threads: options.threads, random: random)
             context.needsInputGradient = false
             network.zeroGradients()
@@ -164,7 +164,7 @@ public final class Trainer {
         var random = RandomGenerator(seed: 0)
         var totalLoss = 0.0, correct = 0
         for index in 0..<loader.batchCount {
-            try loader.batch(index, into: &images, labels: &labels, random: &random)
+            try loader.batch(index, into: &images, labels: &labels, random: &random, threads: threads)
             var context = RunContext(training: false, threads: threads)
             let logits = try network.forward(images, &context)
             let result = try SoftmaxCrossEntropy.evaluate(logits: logits, labels: labels)
