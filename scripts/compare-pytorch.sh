@@ -2,9 +2,11 @@
 # Every figure of the performance issue, PyTorch (and ONNX Runtime) beside ConvKit, measured one
 # after the other on this machine, with the ratios and the targets:
 #   LeNet-5 CIFAR-10 epoch, training steps only, batch 4 and 64 (PyTorch's loop vs ConvKit's
-#     metrics CSV `train_seconds`; the whole epoch with its test pass is printed too);
+#     metrics CSV `train_seconds`, alternating for ROUNDS rounds: the medians; the whole epoch with
+#     its test pass is printed too);
 #   SGEMM 512³ (torch.mm vs convkit bench);
-#   LeNet-5 inference at batch 1000 (PyTorch and ONNX Runtime's CPU provider vs convkit bench);
+#   LeNet-5 inference at batch 1000 (PyTorch and ONNX Runtime's CPU provider vs convkit bench,
+#     alternating for ROUNDS rounds: the medians);
 #   airbench94 training step at batch 256 (PyTorch NCHW and channels_last vs convkit bench, alternating
 #     for ROUNDS rounds: the medians);
 #   ConvKit's scaling from 1 to 2 threads (LeNet-5 training at batch 64 and airbench94);
@@ -18,7 +20,8 @@
 #                               `pip install torch numpy onnx onnxruntime` when it has no torch yet
 #   THREADS=2                   threads on both sides (torch.set_num_threads, convkit --threads)
 #   LIMIT=50000                 training images per LeNet-5 epoch (the first LIMIT, both sides)
-#   ROUNDS=3                    alternating PyTorch/ConvKit rounds of the airbench94 step (medians)
+#   ROUNDS=3                    alternating PyTorch/ConvKit rounds of the LeNet-5 epochs, inference and
+#                               the airbench94 step (medians)
 # The LeNet-5 recipe on both sides: the PyTorch CIFAR-10 tutorial's network, inputs (x/255 − 0.5)/0.5,
 # SGD lr 0.001 momentum 0.9, cross-entropy, shuffled mini-batches.
 set -euo pipefail
@@ -76,32 +79,52 @@ print(resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)
 PY
 }
 
+median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
+field() { "$PYTHON" -c "import json, sys; print(json.load(sys.stdin)['$2'])" <<<"$1"; }
+
+# The LeNet-5 epochs: PyTorch and ConvKit alternate for $ROUNDS rounds (so that both sides see the
+# same spells of a noisy machine); the rows show the medians, the peak RSS is the largest.
+RSS_KIB=0
 for BATCH in 4 64; do
-    echo "LeNet-5 epoch at batch $BATCH…" >&2
-    # Command substitution waits for PyTorch's process to end, so that its teardown (OpenMP
-    # threads, destructors) cannot overlap ConvKit's epoch, as it could with `read < <(…)`.
-    TORCH_OUT="$("${TORCH[@]}" lenet-epoch "$DATA" "$BATCH" "$THREADS" "$LIMIT")"
-    read -r TORCH_TRAIN TORCH_EPOCH <<<"$TORCH_OUT"
-    peak_rss "$CONVKIT" train lenet5 --dataset cifar10 --data-dir "$DATA" --epochs 1 --limit "$LIMIT" --batch-size "$BATCH" \
-        --lr 0.001 --momentum 0.9 --threads "$THREADS" --metrics "$WORK/metrics.csv"
-    CK_EPOCH="$(tail -n 1 "$WORK/metrics.csv" | cut -d, -f6)"
-    CK_TRAIN="$(tail -n 1 "$WORK/metrics.csv" | cut -d, -f7)"
+    echo "LeNet-5 epoch at batch $BATCH, PyTorch and ConvKit alternately ($ROUNDS rounds)…" >&2
+    T_TRAIN=(); T_EPOCH=(); C_TRAIN=(); C_EPOCH=()
+    for _ in $(seq "$ROUNDS"); do
+        # Command substitution waits for PyTorch's process to end, so that its teardown (OpenMP
+        # threads, destructors) cannot overlap ConvKit's epoch, as it could with `read < <(…)`.
+        TORCH_OUT="$("${TORCH[@]}" lenet-epoch "$DATA" "$BATCH" "$THREADS" "$LIMIT")"
+        read -r t_train t_epoch <<<"$TORCH_OUT"
+        T_TRAIN+=("$t_train"); T_EPOCH+=("$t_epoch")
+        peak_rss "$CONVKIT" train lenet5 --dataset cifar10 --data-dir "$DATA" --epochs 1 --limit "$LIMIT" --batch-size "$BATCH" \
+            --lr 0.001 --momentum 0.9 --threads "$THREADS" --metrics "$WORK/metrics.csv"
+        C_EPOCH+=("$(tail -n 1 "$WORK/metrics.csv" | cut -d, -f6)")
+        C_TRAIN+=("$(tail -n 1 "$WORK/metrics.csv" | cut -d, -f7)")
+        if [ "$BATCH" = 64 ] && [ "$(tail -n 1 "$WORK/rss")" -gt "$RSS_KIB" ]; then RSS_KIB="$(tail -n 1 "$WORK/rss")"; fi
+    done
+    TORCH_TRAIN="$(median "${T_TRAIN[@]}")"; TORCH_EPOCH="$(median "${T_EPOCH[@]}")"
+    CK_TRAIN="$(median "${C_TRAIN[@]}")"; CK_EPOCH="$(median "${C_EPOCH[@]}")"
     TARGET=$([ "$BATCH" = 4 ] && echo 6 || echo 3)
     row "LeNet-5 epoch, batch $BATCH, training steps (s)" "$TORCH_TRAIN" "$CK_TRAIN" "$(ratio "$TORCH_TRAIN" "$CK_TRAIN")" "${TARGET}×"
     ROWS+=("$(printf '%-44s %12s %12s %8.2f×' "  with the test pass (s)" "$TORCH_EPOCH" "$CK_EPOCH" "$(ratio "$TORCH_EPOCH" "$CK_EPOCH")")")
-    [ "$BATCH" = 64 ] && RSS_KIB="$(tail -n 1 "$WORK/rss")"
+    ROWS+=("$(printf '%-44s %s' "  rounds: PyTorch / ConvKit (training steps)" "${T_TRAIN[*]} / ${C_TRAIN[*]}")")
 done
 
-echo "SGEMM, inference and airbench94 in PyTorch…" >&2
+echo "SGEMM in PyTorch…" >&2
 TORCH_SGEMM="$("${TORCH[@]}" sgemm "$THREADS")"
-read -r TORCH_INFER ORT_INFER < <("${TORCH[@]}" inference "$THREADS" "$WORK/lenet5.onnx")
+# Inference: PyTorch with ONNX Runtime, and ConvKit, alternately; medians.
+echo "LeNet-5 inference, PyTorch, ONNX Runtime and ConvKit alternately ($ROUNDS rounds)…" >&2
+I_TORCH=(); I_ORT=(); I_CK=()
+for _ in $(seq "$ROUNDS"); do
+    INFER_OUT="$("${TORCH[@]}" inference "$THREADS" "$WORK/lenet5.onnx")"
+    read -r t o <<<"$INFER_OUT"
+    I_TORCH+=("$t"); I_ORT+=("$o")
+    I_CK+=("$(field "$("$CONVKIT" bench --json --threads "$THREADS" --seconds 1 --only inference 2>/dev/null)" inference_images_per_s)")
+done
+TORCH_INFER="$(median "${I_TORCH[@]}")"
+ORT_INFER="$([ "${I_ORT[0]}" = nan ] && echo nan || median "${I_ORT[@]}")"
 
 echo "convkit bench (threads $THREADS, then 1)…" >&2
 BENCH="$("$CONVKIT" bench --json --threads "$THREADS" --seconds 1 2>/dev/null)"
 BENCH1="$("$CONVKIT" bench --json --threads 1 --seconds 1 --only train-large,train-airbench94 2>/dev/null)"
-field() { "$PYTHON" -c "import json, sys; print(json.load(sys.stdin)['$2'])" <<<"$1"; }
-median() { printf '%s\n' "$@" | sort -g | awk '{v[NR] = $1} END {print v[int((NR + 1) / 2)]}'; }
-
 # airbench94: PyTorch (both layouts) and ConvKit alternate for $ROUNDS rounds, so that both sides
 # see the same spells of a noisy machine; the row shows the medians.
 echo "airbench94, PyTorch and ConvKit alternately ($ROUNDS rounds)…" >&2
@@ -118,9 +141,10 @@ TORCH_CL="$(median "${AIR_CL[@]}")"
 row "SGEMM 512³ (GFLOP/s)" "$TORCH_SGEMM" "$(field "$BENCH" sgemm_gflops)" "$(ratio "$(field "$BENCH" sgemm_gflops)" "$TORCH_SGEMM")" "0.9×"
 BEST_INFER="$TORCH_INFER"
 [ "$ORT_INFER" != nan ] && [ "$(echo "$ORT_INFER > $TORCH_INFER" | bc -l)" = 1 ] && BEST_INFER="$ORT_INFER"
-CK_INFER="$(field "$BENCH" inference_images_per_s)"
+CK_INFER="$(median "${I_CK[@]}")"
 row "LeNet-5 inference, batch 1000 (images/s)" "$BEST_INFER" "$CK_INFER" "$(ratio "$CK_INFER" "$BEST_INFER")" "2×"
-ROWS+=("$(printf '%-44s %12s' "  PyTorch; ONNX Runtime ($THREADS intra-op threads)" "$TORCH_INFER; $ORT_INFER")")
+ROWS+=("$(printf '%-44s %12s' "  PyTorch; ONNX Runtime ($THREADS intra-op threads)" "$TORCH_INFER; $ORT_INFER (medians)")")
+ROWS+=("$(printf '%-44s %s' "  rounds: PyTorch / ONNX Runtime / ConvKit" "${I_TORCH[*]} / ${I_ORT[*]} / ${I_CK[*]}")")
 BEST_AIR="$TORCH_NCHW"
 [ "$(echo "$TORCH_CL > $TORCH_NCHW" | bc -l)" = 1 ] && BEST_AIR="$TORCH_CL"
 CK_AIR="$(median "${AIR_CK[@]}")"
