@@ -3,7 +3,8 @@
 //   forward   each image's input is copied into zero-padded planes (height oh + kh − 1, width
 //             W' = ow + kw − 1); out (rows × Q', Q' = oh·W' rounded up to the tile width) by
 //             ck_direct_forward; the valid columns copied to y, plus the bias.
-//   backward  dW += Σ dy·x by ck_direct_weight_gradient over blocks of up to
+//   backward  dW += Σ dy·x by ck_direct_weight_gradient (chunks of ``ConvolutionShape/directGradientChunk``
+//             positions) over blocks of up to
 //             ``ConvolutionShape/directImagesPerBlock`` images (their padded inputs side by side,
 //             their dy on the flat domain, zero elsewhere); dx as im2col does it, dcol = Wᵀ·dY
 //             (SGEMM) folded onto dx with col2im; db += Σ dY.
@@ -54,6 +55,18 @@ extension ConvolutionShape {
     var directImagesPerBlock: Int {
         max(1, min(64, 49_152 / (window.channels * directPlane + directRows * directCount)))
     }
+    /// Flat positions per weight-gradient chunk: as many as keep a chunk's output-gradient rows
+    /// (``directBlock`` of them) and its inputs (C rows, plus the kernel's reach) within three quarters
+    /// of the L1 data cache, in multiples of 64 (LeNet-5's first layer: 896, a whole image, with
+    /// 48 KiB; 640 with 32 KiB). Results do not depend on it (see ck_direct_weight_gradient).
+    var directGradientChunk: Int {
+        let l1 = max(16_384, Int(ck_caches().l1d))
+        let floatsPerPosition = directBlock + window.channels
+        let reach = window.channels * ((window.kernelHeight - 1) * directWidth + window.kernelWidth)
+        let positions = (l1 * 3 / 4 / 4 - reach) / floatsPerPosition
+        return max(64, positions / 64 * 64)
+    }
+
     /// Floats of one chunk's region of the workspace (see the file header).
     var directChunkCount: Int {
         let images = directImagesPerBlock
@@ -149,6 +162,7 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
     let (ow, inPlane, plane) = (g.outputWidth, g.height * g.width, conv.directPlane)
     let (rows, block, count, width, span) = (conv.directRows, conv.directBlock, conv.directCount, conv.directWidth, conv.directInputSpan)
     let perBlock = conv.directImagesPerBlock
+    let chunkPositions = conv.directGradientChunk
     let offsets = conv.directOffsets
     let chunks = max(1, min(max(threads, 1), n))
     let weightCount = o * k
@@ -193,7 +207,7 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
                                             }
                                         }
                                         ck_direct_weight_gradient(engine.cValue, input, c * plane, offp, k, flat, rows * count, count, rows, block, o,
-                                                                  count, taken, dW, partial)
+                                                                  count, taken, chunkPositions, dW, partial)
                                         if needsInput, let dxp {
                                             for image in first..<(first + taken) {
                                                 // dcol (k × P) = Wᵀ (k × O) · dY (O × P), folded onto dx

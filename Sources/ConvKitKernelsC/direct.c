@@ -30,8 +30,6 @@
 #define CK_INLINE static inline __attribute__((always_inline))
 #define CK_MAX_ROWS 8
 #define CK_MAX_TILE 6
-/// Flat positions per weight-gradient chunk (a multiple of every engine's lanes).
-#define CK_DIRECT_CHUNK 256
 
 typedef float ck_direct_f4 __attribute__((ext_vector_type(4)));
 
@@ -77,7 +75,7 @@ typedef float ck_direct_f16 __attribute__((ext_vector_type(16)));
 #define CK_NAME(base) base##_avx512
 #define CK_ATTRIBUTE __attribute__((target("avx512f,avx2,fma")))
 #define CK_VECTORS(rows) ((rows) == 8 ? 3 : (rows) == 6 ? 4 : 6)
-#define CK_DEPTH(rows) ((rows) == 8 ? 2 : (rows) == 6 ? 3 : 4)
+#define CK_DEPTH(rows) ((rows) == 8 ? 3 : (rows) == 6 ? 3 : 4)
 #include "direct_body.h"
 #undef CK_V
 #undef CK_LANES
@@ -126,19 +124,21 @@ void ck_direct_forward(ck_engine engine, const float *in, const long *offsets, l
 }
 
 void ck_direct_weight_gradient(ck_engine engine, const float *in, long in_stride, const long *offsets, long k, const float *dy,
-                               long dy_stride, long dy_ld, long rows, long block, long valid, long count, long images, float *dw,
-                               float *partial) {
+                               long dy_stride, long dy_ld, long rows, long block, long valid, long count, long images, long chunk,
+                               float *dw, float *partial) {
+    if (chunk < 16) chunk = 16;
+    chunk -= chunk % 16;
     switch (ck_direct_engine(engine)) {
 #if defined(__x86_64__)
     case CK_ENGINE_AVX512:
-        ck_direct_weight_gradient_avx512(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, dw, partial);
+        ck_direct_weight_gradient_avx512(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, chunk, dw, partial);
         break;
     case CK_ENGINE_AVX2_FMA:
-        ck_direct_weight_gradient_avx2(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, dw, partial);
+        ck_direct_weight_gradient_avx2(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, chunk, dw, partial);
         break;
 #endif
     default:
-        ck_direct_weight_gradient_portable(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, dw, partial);
+        ck_direct_weight_gradient_portable(in, in_stride, offsets, k, dy, dy_stride, dy_ld, rows, block, valid, count, images, chunk, dw, partial);
         break;
     }
 }

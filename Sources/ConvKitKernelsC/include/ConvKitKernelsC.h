@@ -173,11 +173,13 @@ void ck_direct_store(const float *out, long ld, long width, long valid_width, lo
                      float *y);
 /// dw[r·k + kk] += Σ_(b < images) Σ_(q < count) dy[b·dy_stride + r·dy_ld + q] · in[b·in_stride + offsets[kk] + q]
 /// for r < valid (≤ rows, a multiple of block) and kk < k; count is a multiple of the tile width
-/// (so of the engine's lanes). `partial` is scratch of block·k·16 floats. Lanes are summed once
-/// per call, in lane order.
+/// (so of the engine's lanes). The flat positions of an image go in chunks of `chunk` (rounded
+/// down to a multiple of 16, at least 16), each chunk's dy rows and inputs staying in L1 while every
+/// offset passes over them; the chunk changes no sum's order, so not the result. `partial` is
+/// scratch of block·k·16 floats. Lanes are summed once per call, in lane order.
 void ck_direct_weight_gradient(ck_engine engine, const float *in, long in_stride, const long *offsets, long k, const float *dy,
-                               long dy_stride, long dy_ld, long rows, long block, long valid, long count, long images, float *dw,
-                               float *partial);
+                               long dy_stride, long dy_ld, long rows, long block, long valid, long count, long images, long chunk,
+                               float *dw, float *partial);
 
 /// GELU forward over `count` floats: y = x·Φ(x) with Φ through erf (PyTorch's default), or
 /// through tanh(√(2/π)(x + 0.044715x³)) when `tanh_approximation` (PyTorch's approximate='tanh').
