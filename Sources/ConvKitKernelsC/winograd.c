@@ -314,29 +314,6 @@ static float *padded_scratch(const ck_window *g) {
     return ck_workspace((size_t)(q.height * q.stride));
 }
 
-/// Each transform compiled for the baseline ISA and for AVX2.
-#define CK_VARIANTS(body, params, args)                                   \
-    static void body##_portable params { body args; }                       \
-    CK_AVX2_ONLY(__attribute__((target("avx2"))) static void body##_avx2 params { body args; })
-
-#if defined(__x86_64__)
-#define CK_AVX2_ONLY(...) __VA_ARGS__
-#define CK_DISPATCH(body, args) \
-    if (ck_engine_has_avx2(ck_best_engine())) body##_avx2 args; else body##_portable args
-#else
-#define CK_AVX2_ONLY(...)
-#define CK_DISPATCH(body, args) body##_portable args
-#endif
-
-CK_VARIANTS(input_body, (const float *x, const ck_window *g, float *v, long ld, long plane, float *scratch),
-            (x, g, v, ld, plane, scratch))
-CK_VARIANTS(input_backward_body, (const float *dv, const ck_window *g, float *dx, long ld, long plane, float *scratch),
-            (dv, g, dx, ld, plane, scratch))
-CK_VARIANTS(output_body, (const float *m, const ck_window *g, long outputs, float *y, long ld, long plane, float *scratch),
-            (m, g, outputs, y, ld, plane, scratch))
-CK_VARIANTS(output_backward_body, (const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane, float *scratch),
-            (dy, g, outputs, dm, ld, plane, scratch))
-
 /// The thread's scratch for one padded plane. Failing to allocate these few kilobytes means the
 /// process is out of memory, where Swift's own allocations trap too: abort rather than compute wrong values.
 static float *scratch_for(const ck_window *g) {
@@ -345,22 +322,5 @@ static float *scratch_for(const ck_window *g) {
     return scratch;
 }
 
-void ck_winograd_input(const float *x, const ck_window *g, float *v, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(input_body, (x, g, v, ld, plane, scratch));
-}
-
-void ck_winograd_input_backward(const float *dv, const ck_window *g, float *dx, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(input_backward_body, (dv, g, dx, ld, plane, scratch));
-}
-
-void ck_winograd_output(const float *m, const ck_window *g, long outputs, float *y, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(output_body, (m, g, outputs, y, ld, plane, scratch));
-}
-
-void ck_winograd_output_backward(const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(output_backward_body, (dy, g, outputs, dm, ld, plane, scratch));
-}
+#define CK_WINOGRAD_NAME(base) ck_winograd_##base
+#include "winograd_entry_points.h"

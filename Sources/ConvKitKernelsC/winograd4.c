@@ -357,29 +357,6 @@ CK_INLINE void output_backward_body(const float *dy, const ck_window *g, long ou
 
 // MARK: - Entry points
 
-/// Each transform compiled for the baseline ISA and for AVX2 (the same operations: the same bits).
-#define CK_VARIANTS(body, params, args)                                   \
-    static void body##_portable params { body args; }                       \
-    CK_AVX2_ONLY(__attribute__((target("avx2"))) static void body##_avx2 params { body args; })
-
-#if defined(__x86_64__)
-#define CK_AVX2_ONLY(...) __VA_ARGS__
-#define CK_DISPATCH(body, args) \
-    if (ck_engine_has_avx2(ck_best_engine())) body##_avx2 args; else body##_portable args
-#else
-#define CK_AVX2_ONLY(...)
-#define CK_DISPATCH(body, args) body##_portable args
-#endif
-
-CK_VARIANTS(input_body, (const float *x, const ck_window *g, float *v, long ld, long plane, float *scratch),
-            (x, g, v, ld, plane, scratch))
-CK_VARIANTS(input_backward_body, (const float *dv, const ck_window *g, float *dx, long ld, long plane, float *scratch),
-            (dv, g, dx, ld, plane, scratch))
-CK_VARIANTS(output_body, (const float *m, const ck_window *g, long outputs, float *y, long ld, long plane, float *scratch),
-            (m, g, outputs, y, ld, plane, scratch))
-CK_VARIANTS(output_backward_body, (const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane, float *scratch),
-            (dy, g, outputs, dm, ld, plane, scratch))
-
 /// The thread's scratch for one padded input plane (the larger of the two), plus the 8 floats a
 /// lane's row reads past the plane's last row (lane_rows). Failing to allocate
 /// these few kilobytes means the process is out of memory: abort rather than compute wrong values.
@@ -390,22 +367,5 @@ static float *scratch_for(const ck_window *g) {
     return scratch;
 }
 
-void ck_winograd4_input(const float *x, const ck_window *g, float *v, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(input_body, (x, g, v, ld, plane, scratch));
-}
-
-void ck_winograd4_input_backward(const float *dv, const ck_window *g, float *dx, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(input_backward_body, (dv, g, dx, ld, plane, scratch));
-}
-
-void ck_winograd4_output(const float *m, const ck_window *g, long outputs, float *y, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(output_body, (m, g, outputs, y, ld, plane, scratch));
-}
-
-void ck_winograd4_output_backward(const float *dy, const ck_window *g, long outputs, float *dm, long ld, long plane) {
-    float *scratch = scratch_for(g);
-    CK_DISPATCH(output_backward_body, (dy, g, outputs, dm, ld, plane, scratch));
-}
+#define CK_WINOGRAD_NAME(base) ck_winograd4_##base
+#include "winograd_entry_points.h"

@@ -30,69 +30,19 @@ import Testing
         Case(batch: 2, channels: 8, height: 31, width: 31, outputs: 8, groups: 1, kernel: 3, stride: 1, pad: 1, dilation: 1, algorithm: .winograd4),
     ]
 
-    /// The largest |actual − expected| relative to expected's largest magnitude (at least 1); infinity
-    /// when the sizes differ or a value is not finite.
-    static func error(_ actual: [Float], _ expected: [Float]) -> Float {
-        guard actual.count == expected.count, actual.allSatisfy(\.isFinite) else { return .infinity }
-        let scale = max(expected.map(abs).max() ?? 0, 1)
-        return (zip(actual, expected).map { abs($0 - $1) }.max() ?? 0) / scale
-    }
-
-    /// The bound on ``error(_:_:)`` for integer data.
+    /// The bound on the relative error (``ConvolutionTests/relativeError(_:_:)``) for integer data.
     static let tolerance: Float = 1e-5
 
     @Test(arguments: cases)
     func forwardMatchesDefinition(t: Case) {
-        let s = t.shape
-        #expect(s.algorithm == .winograd4)
-        let x = ConvolutionTests.integers(t.batch * t.channels * t.height * t.width, seed: 1)
-        let w = ConvolutionTests.integers(t.outputs * s.window.columnRows, seed: 2)
-        let b = ConvolutionTests.integers(t.outputs, seed: 3)
-        for bias in [b, nil] {
-            let expected = ConvolutionTests.naiveForward(t, x: x, w: w, b: bias)
-            var first: [Float]?
-            for threads in [1, 2, 3] {
-                for keep in [false, true] {
-                    var y = [Float](repeating: .nan, count: expected.count)
-                    var columns: [Float] = []
-                    convolutionForward(x, weight: w, bias: bias, s, batch: t.batch, y: &y, columns: &columns,
-                                       keepColumns: keep, threads: threads)
-                    let e = Self.error(y, expected)
-                    #expect(e <= Self.tolerance, "error \(e), threads \(threads) keep \(keep) bias \(bias != nil)")
-                    #expect(columns.count == s.columnsCount(batch: t.batch, threads: threads, keepColumns: keep))
-                    // Each output is computed the same way whatever the threads: the same bits.
-                    if let first { #expect(y == first, "threads \(threads) keep \(keep): not the same bits") } else { first = y }
-                }
-            }
-        }
+        #expect(t.shape.algorithm == .winograd4)
+        ConvolutionTests.checkForward(t, tolerance: Self.tolerance)
     }
 
     @Test(arguments: cases)
     func backwardMatchesDefinition(t: Case) {
-        let s = t.shape
-        #expect(s.algorithm == .winograd4)
-        let x = ConvolutionTests.integers(t.batch * t.channels * t.height * t.width, seed: 4)
-        let w = ConvolutionTests.integers(t.outputs * s.window.columnRows, seed: 5)
-        let dy = ConvolutionTests.integers(t.batch * t.outputs * s.window.columnCount, seed: 6)
-        let (dw, db, dxExpected) = ConvolutionTests.naiveBackward(t, x: x, w: w, dy: dy)
-        for threads in [1, 2, 3] {
-            for keep in [false, true] {
-                var columns: [Float] = []
-                var y = [Float](repeating: 0, count: dy.count)
-                convolutionForward(x, weight: w, bias: nil, s, batch: t.batch, y: &y, columns: &columns, keepColumns: keep, threads: threads)
-                // Gradients accumulate: start from 1 everywhere, expect 1 + the batch's sum.
-                var gradW = [Float](repeating: 1, count: w.count), gradB = [Float](repeating: 1, count: t.outputs)
-                var dx = [Float](repeating: 0, count: x.count)
-                var partialW: [Float] = [], partialB: [Float] = []
-                convolutionBackward(dy, input: x, weight: w, s, batch: t.batch, weightGradient: &gradW, biasGradient: &gradB,
-                                    mask: nil, dx: &dx, needsInputGradient: true, columns: &columns, columnsKept: keep,
-                                    partialWeights: &partialW, partialBiases: &partialB, threads: threads)
-                let (ew, ex) = (Self.error(gradW, dw.map { $0 + 1 }), Self.error(dx, dxExpected))
-                #expect(ew <= Self.tolerance, "dW error \(ew), threads \(threads) keep \(keep)")
-                #expect(gradB == db.map { $0 + 1 }, "threads \(threads) keep \(keep)")
-                #expect(ex <= Self.tolerance, "dx error \(ex), threads \(threads) keep \(keep)")
-            }
-        }
+        #expect(t.shape.algorithm == .winograd4)
+        ConvolutionTests.checkBackward(t, tolerance: Self.tolerance)
     }
 
     /// Mask, no bias, no input gradient: dx untouched, masked weight gradients exactly zero.
@@ -109,7 +59,7 @@ import Testing
             convolutionBackward(dy, input: x, weight: w, s, batch: t.batch, weightGradient: &gradW, biasGradient: &noBias,
                                 mask: mask, dx: &dx, needsInputGradient: false, columns: &columns, columnsKept: false,
                                 partialWeights: &partialW, partialBiases: &partialB, threads: threads)
-            let e = Self.error(gradW, zip(dw, mask).map { $0 * $1 })
+            let e = ConvolutionTests.relativeError(gradW, zip(dw, mask).map { $0 * $1 })
             #expect(e <= Self.tolerance, "error \(e), threads \(threads)")
             #expect(gradW.enumerated().allSatisfy { $0.offset % 3 != 0 || $0.element == 0 })
             #expect(noBias.isEmpty && dx.isEmpty)
