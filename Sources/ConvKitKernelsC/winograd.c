@@ -29,13 +29,8 @@
 #include "gemm_driver.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-#pragma STDC FP_CONTRACT OFF
-// The 8-float vectors pass only between always-inline helpers, never across a call boundary.
-#pragma clang diagnostic ignored "-Wpsabi"
-
-#define CK_INLINE static inline __attribute__((always_inline))
+#include "winograd_vectors.h"
 
 void ck_winograd_filter(const float *w, long count, long plane, float *u) {
     for (long p = 0; p < count; p++) {
@@ -76,16 +71,6 @@ void ck_winograd_filter_backward(const float *du, long count, long plane, float 
     }
 }
 
-
-typedef float ck_v8 __attribute__((ext_vector_type(8)));
-
-CK_INLINE ck_v8 load8(const float *p) {
-    ck_v8 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-CK_INLINE void store8(float *p, ck_v8 v) { memcpy(p, &v, sizeof v); }
 
 
 #define CK_EVEN 0, 2, 4, 6, 8, 10, 12, 14

@@ -26,12 +26,8 @@
 #include "gemm_driver.h"
 
 #include <stdlib.h>
-#include <string.h>
 
-#pragma STDC FP_CONTRACT OFF
-#pragma clang diagnostic ignored "-Wpsabi"
-
-#define CK_INLINE static inline __attribute__((always_inline))
+#include "winograd_vectors.h"
 
 // MARK: - Filter transforms (scalar: once per pass)
 
@@ -89,16 +85,6 @@ void ck_winograd4_filter_backward(const float *du, long count, long plane, float
 }
 
 // MARK: - One-dimensional transforms on 8 lanes
-
-typedef float ck_v8 __attribute__((ext_vector_type(8)));
-
-CK_INLINE ck_v8 load8(const float *p) {
-    ck_v8 v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-CK_INLINE void store8(float *p, ck_v8 v) { memcpy(p, &v, sizeof v); }
 
 /// c[k][l] = r[l][k]: the 8×8 transpose (unpack, then 2-float and 4-float blends).
 CK_INLINE void transpose8(const ck_v8 r[8], ck_v8 c[8]) {
@@ -207,11 +193,20 @@ CK_INLINE long real_lanes(const ck_grid4 *q, long ty, long tx) {
     return q->cols - tx < 8 ? q->cols - tx : 8;
 }
 
+/// The rows y0 ..< y1 and columns x0 ..< x1 of an h × w image placed at (top, left) that fall inside a
+/// plane of height × stride.
+CK_INLINE void overlap(long height, long stride, long top, long left, long h, long w, long *y0, long *y1, long *x0, long *x1) {
+    *y0 = top < 0 ? -top : 0;
+    *y1 = h < height - top ? h : height - top;
+    *x0 = left < 0 ? -left : 0;
+    *x1 = w < stride - left ? w : stride - left;
+}
+
 /// plane (height × stride) ← image (h × w) placed at (top, left), zero elsewhere.
 CK_INLINE void pad_into(long height, long stride, long top, long left, const float *image, long h, long w, float *plane) {
     memset(plane, 0, (size_t)(height * stride) * sizeof(float));
-    const long y0 = top < 0 ? -top : 0, y1 = h < height - top ? h : height - top;
-    const long x0 = left < 0 ? -left : 0, x1 = w < stride - left ? w : stride - left;
+    long y0, y1, x0, x1;
+    overlap(height, stride, top, left, h, w, &y0, &y1, &x0, &x1);
     if (x1 <= x0) return;
     for (long y = y0; y < y1; y++)
         memcpy(plane + (y + top) * stride + x0 + left, image + y * w + x0, (size_t)(x1 - x0) * sizeof(float));
@@ -254,8 +249,8 @@ CK_INLINE void input_backward_body(const float *dv, const ck_window *g, float *d
     const long h = g->height, w = g->width;
     long offsets[8];
     lane_offsets(&q, q.stride, offsets);
-    const long y0 = q.top < 0 ? -q.top : 0, y1 = h < q.height - q.top ? h : q.height - q.top;
-    const long x0 = q.left < 0 ? -q.left : 0, x1 = w < q.stride - q.left ? w : q.stride - q.left;
+    long y0, y1, x0, x1;
+    overlap(q.height, q.stride, q.top, q.left, h, w, &y0, &y1, &x0, &x1);
     for (long c = 0; c < g->channels; c++) {
         memset(scratch, 0, (size_t)(q.height * q.stride) * sizeof(float));
         const float *vc = dv + c * ld;
