@@ -17,7 +17,7 @@
 #              (default: $CONVKIT_DATA/cifar-10-batches-bin, else ~/.cache/convkit/cifar-10-batches-bin)
 # Environment:
 #   VENV=~/.cache/convkit-venv  Python virtual environment outside the repository; created with
-#                               `pip install torch numpy onnx onnxruntime` when it has no torch yet
+#                               `pip install torch numpy onnx onnxruntime safetensors` when it lacks one
 #   THREADS=2                   threads on both sides (torch.set_num_threads, convkit --threads)
 #   LIMIT=50000                 training images per LeNet-5 epoch (the first LIMIT, both sides)
 #   ROUNDS=3                    alternating PyTorch/ConvKit rounds of the LeNet-5 epochs, inference and
@@ -38,10 +38,10 @@ case "$(cd "$(dirname "$VENV")" 2>/dev/null && pwd)/" in
 esac
 [ -f "$DATA/data_batch_1.bin" ] || { echo "error: no CIFAR-10 binary batches in $DATA" >&2; exit 1; }
 
-if ! "$VENV/bin/python" -c "import torch, numpy" 2>/dev/null; then
+if ! "$VENV/bin/python" -c "import torch, numpy, onnxruntime, safetensors" 2>/dev/null; then
     echo "Creating $VENV with torch, numpy, onnx and onnxruntime…" >&2
     [ -x "$VENV/bin/python" ] || python3 -m venv "$VENV"
-    "$VENV/bin/pip" install --quiet torch numpy onnx onnxruntime
+    "$VENV/bin/pip" install --quiet torch numpy onnx onnxruntime safetensors
 fi
 PYTHON="$VENV/bin/python"
 TORCH=(env OMP_NUM_THREADS="$THREADS" "$PYTHON" scripts/compare_pytorch.py)
