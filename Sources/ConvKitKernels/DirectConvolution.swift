@@ -6,11 +6,13 @@
 //   backward  dW += Σ dy·x by ck_direct_weight_gradient (chunks of ``ConvolutionShape/directGradientChunk``
 //             positions) over blocks of up to
 //             ``ConvolutionShape/directImagesPerBlock`` images (their padded inputs side by side,
-//             their dy on the flat domain, zero elsewhere); dx as im2col does it, dcol = Wᵀ·dY
-//             (SGEMM) folded onto dx with col2im; db += Σ dY.
+//             their dy on the flat domain, zero elsewhere); dx by ck_direct_input_gradient, the sums
+//             of dcol = Wᵀ·dY (SGEMM) folded onto dx by col2im, in their order, without the column
+//             matrix (so the same bits); db += Σ dY.
 // Workspace (floats): the packed weights (rows × K, in blocks of ck_direct_block(O) rows), then one
 // region per chunk: padded inputs of a block of images, then a block's flat outputs or output
-// gradients (rows × Q' per image), then one column matrix (K × P) for dx, then the weight
+// gradients (rows × Q' per image), then one image's output gradient at the input-gradient
+// kernel's row pitch (O × oh × ``ConvolutionShape/directInputPitch``), then the weight
 // gradient's vector accumulators (block × K × 16). Chunks are
 // min(threads, N) contiguous runs of images (each cut into blocks), and per-chunk partial
 // gradients are summed in chunk order, so a result depends on the thread count only.
@@ -67,11 +69,13 @@ extension ConvolutionShape {
         return max(64, positions / 64 * 64)
     }
 
+    /// Floats per output-gradient row that the input-gradient kernel reads (ow rounded up to 16).
+    var directInputPitch: Int { ck_direct_input_pitch(window.outputWidth) }
     /// Floats of one chunk's region of the workspace (see the file header).
     var directChunkCount: Int {
         let images = directImagesPerBlock
-        return (images - 1) * window.channels * directPlane + directInputSpan + images * directRows * directCount + columnMatrixCount
-            + directBlock * window.columnRows * 16
+        return (images - 1) * window.channels * directPlane + directInputSpan + images * directRows * directCount
+            + outputChannels * window.outputHeight * directInputPitch + directBlock * window.columnRows * 16
     }
     /// Floats of the direct-convolution workspace for `threads` chunks.
     func directWorkspaceCount(batch: Int, threads: Int) -> Int {
@@ -190,7 +194,7 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
                                     let input = regions + chunk * conv.directChunkCount
                                     let flat = input + (perBlock - 1) * c * plane + span
                                     let col = flat + perBlock * rows * count
-                                    let partial = col + conv.columnMatrixCount
+                                    let partial = col + o * g.outputHeight * conv.directInputPitch
                                     let images = chunkRange(chunk, of: chunks, count: n)
                                     for first in stride(from: images.lowerBound, to: images.upperBound, by: perBlock) {
                                         let taken = min(perBlock, images.upperBound - first)
@@ -210,10 +214,18 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
                                                                   count, taken, chunkPositions, dW, partial)
                                         if needsInput, let dxp {
                                             for image in first..<(first + taken) {
-                                                // dcol (k × P) = Wᵀ (k × O) · dY (O × P), folded onto dx
-                                                sgemm(transposeA: true, transposeB: false, m: k, n: p, k: o, a: wp, lda: k,
-                                                      b: dyp + image * o * p, ldb: p, beta: 0, c: col, ldc: p)
-                                                col2im(col, g, into: dxp + image * c * inPlane)
+                                                // dx += the sums of dcol = Wᵀ·dY folded by col2im, without the column matrix.
+                                                let pitch = conv.directInputPitch
+                                                for channel in 0..<o {
+                                                    for row in 0..<g.outputHeight {
+                                                        let target = col + (channel * g.outputHeight + row) * pitch
+                                                        target.update(from: dyp + (image * o + channel) * p + row * ow, count: ow)
+                                                        (target + ow).initialize(repeating: 0, count: pitch - ow)
+                                                    }
+                                                }
+                                                ck_direct_input_gradient(engine.cValue, col, pitch, o, g.outputHeight, ow, wp, c,
+                                                                         g.kernelHeight, g.kernelWidth, g.height, g.width, g.padTop,
+                                                                         g.padLeft, dxp + image * c * inPlane)
                                             }
                                         }
                                         if hasBias {

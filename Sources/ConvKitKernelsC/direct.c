@@ -41,7 +41,14 @@ typedef float ck_direct_f4 __attribute__((ext_vector_type(4)));
 #define CK_VECTORS(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
 #define CK_DEPTH(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
 #pragma STDC FP_CONTRACT OFF
+#define CK_ADD_LANES(dst, t, from, to)                              \
+    do {                                                            \
+        const CK_V ck_t_ = (t);                                     \
+        for (long l = (from); l < (to); l++) (dst)[l] += ck_t_[l];  \
+    } while (0)
 #include "direct_body.h"
+#include "direct_input_body.h"
+#undef CK_ADD_LANES
 #undef CK_V
 #undef CK_LANES
 #undef CK_NAME
@@ -51,6 +58,7 @@ typedef float ck_direct_f4 __attribute__((ext_vector_type(4)));
 #undef CK_DEPTH
 
 #if defined(__x86_64__)
+#include <immintrin.h>
 typedef float ck_direct_f8 __attribute__((ext_vector_type(8)));
 typedef float ck_direct_f16 __attribute__((ext_vector_type(16)));
 
@@ -62,7 +70,17 @@ typedef float ck_direct_f16 __attribute__((ext_vector_type(16)));
 #define CK_ATTRIBUTE __attribute__((target("avx2,fma")))
 #define CK_VECTORS(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
 #define CK_DEPTH(rows) ((rows) == 8 ? 1 : (rows) == 6 ? 2 : 3)
+#define CK_ADD_LANES(dst, t, from, to)                                                                            \
+    do {                                                                                                          \
+        const __m256i ck_lane_ = _mm256_setr_epi32(0, 1, 2, 3, 4, 5, 6, 7);                                      \
+        const __m256i ck_mask_ = _mm256_and_si256(_mm256_cmpgt_epi32(ck_lane_, _mm256_set1_epi32((int)(from) - 1)), \
+                                                  _mm256_cmpgt_epi32(_mm256_set1_epi32((int)(to)), ck_lane_));    \
+        const __m256 ck_sum_ = _mm256_add_ps(_mm256_maskload_ps((dst), ck_mask_), (__m256)(t));                  \
+        _mm256_maskstore_ps((dst), ck_mask_, ck_sum_);                                                            \
+    } while (0)
 #include "direct_body.h"
+#include "direct_input_body.h"
+#undef CK_ADD_LANES
 #undef CK_V
 #undef CK_LANES
 #undef CK_NAME
@@ -76,7 +94,15 @@ typedef float ck_direct_f16 __attribute__((ext_vector_type(16)));
 #define CK_ATTRIBUTE __attribute__((target("avx512f,avx2,fma")))
 #define CK_VECTORS(rows) ((rows) == 8 ? 3 : (rows) == 6 ? 4 : 6)
 #define CK_DEPTH(rows) ((rows) == 8 ? 3 : (rows) == 6 ? 3 : 4)
+#define CK_ADD_LANES(dst, t, from, to)                                                                   \
+    do {                                                                                                 \
+        const __mmask16 ck_mask_ = (__mmask16)(((1u << (to)) - 1u) & ~((1u << (from)) - 1u));            \
+        const __m512 ck_sum_ = _mm512_add_ps(_mm512_maskz_loadu_ps(ck_mask_, (dst)), (__m512)(t));       \
+        _mm512_mask_storeu_ps((dst), ck_mask_, ck_sum_);                                                 \
+    } while (0)
 #include "direct_body.h"
+#include "direct_input_body.h"
+#undef CK_ADD_LANES
 #undef CK_V
 #undef CK_LANES
 #undef CK_NAME
@@ -154,5 +180,24 @@ void ck_direct_store(const float *out, long ld, long width, long valid_width, lo
             float *restrict to = target + r * valid_width;
             for (long x = 0; x < valid_width; x++) to[x] = from[x] + b;
         }
+    }
+}
+
+long ck_direct_input_pitch(long width) { return (width + 15) / 16 * 16; }
+
+void ck_direct_input_gradient(ck_engine engine, const float *dy, long pitch, long outputs, long oh, long ow, const float *w,
+                              long channels, long kh, long kw, long height, long width, long pad_top, long pad_left, float *dx) {
+    switch (ck_direct_engine(engine)) {
+#if defined(__x86_64__)
+    case CK_ENGINE_AVX512:
+        ck_direct_input_gradient_avx512(dy, pitch, outputs, oh, ow, w, channels, kh, kw, height, width, pad_top, pad_left, dx);
+        break;
+    case CK_ENGINE_AVX2_FMA:
+        ck_direct_input_gradient_avx2(dy, pitch, outputs, oh, ow, w, channels, kh, kw, height, width, pad_top, pad_left, dx);
+        break;
+#endif
+    default:
+        ck_direct_input_gradient_portable(dy, pitch, outputs, oh, ow, w, channels, kh, kw, height, width, pad_top, pad_left, dx);
+        break;
     }
 }

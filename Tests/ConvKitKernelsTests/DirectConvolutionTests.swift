@@ -1,5 +1,6 @@
 import Testing
 @testable import ConvKitKernels
+import ConvKitKernelsC
 
 /// Direct convolutions (the flat domain of direct.c) against the definition (ConvolutionTests'
 /// nested loops). Integer inputs in −3…3 keep every partial sum an integer far below 2²⁴, so each
@@ -87,6 +88,39 @@ import Testing
                        partialBiases: &partialB, threads: 2, engine: engine)
         let gradientScale = dw.map(abs).max() ?? 1
         #expect((zip(gradW, dw).map { abs($0 - $1) }.max() ?? 0) <= 1e-6 * gradientScale)
+    }
+
+    /// The input gradient without a column matrix gives the bits of SGEMM dcol = Wᵀ·dY (the same
+    /// engine) folded by col2im, on random floats (sums in the same order, fused the same way), on
+    /// every engine and every geometry above (padding that clips rows and columns, 1×1 kernels,
+    /// rows of 1 to 16 outputs).
+    @Test(arguments: GemmEngine.allCases.filter(\.isSupported))
+    func inputGradientHasTheBitsOfGemmAndCol2im(engine: GemmEngine) {
+        for (index, t) in Self.cases.enumerated() {
+            let g = t.shape.window
+            let (o, k, p) = (t.outputs, g.columnRows, g.columnCount)
+            let w = GemmTests.values(o * k, seed: 40 + UInt64(index)), dy = GemmTests.values(o * p, seed: 60 + UInt64(index))
+            var expected = [Float](repeating: 0, count: g.channels * g.height * g.width)
+            var col = [Float](repeating: 0, count: k * p)
+            w.withUnsafeBufferPointer { wp in
+                dy.withUnsafeBufferPointer { dyp in
+                    col.withUnsafeMutableBufferPointer { cp in
+                        sgemm(engine: engine, transposeA: true, transposeB: false, m: k, n: p, k: o, a: wp.baseAddress!, lda: k,
+                              b: dyp.baseAddress!, ldb: p, beta: 0, c: cp.baseAddress!, ldc: p)
+                        expected.withUnsafeMutableBufferPointer { col2im(cp.baseAddress!, g, into: $0.baseAddress!) }
+                    }
+                }
+            }
+            let pitch = t.shape.directInputPitch
+            var padded = [Float](repeating: 0, count: o * g.outputHeight * pitch)
+            for row in 0..<(o * g.outputHeight) {
+                for x in 0..<g.outputWidth { padded[row * pitch + x] = dy[row * g.outputWidth + x] }
+            }
+            var dx = [Float](repeating: 0, count: expected.count)
+            ck_direct_input_gradient(engine.cValue, padded, pitch, o, g.outputHeight, g.outputWidth, w, g.channels, g.kernelHeight,
+                                     g.kernelWidth, g.height, g.width, g.padTop, g.padLeft, &dx)
+            #expect(dx.map(\.bitPattern) == expected.map(\.bitPattern), "case \(index), \(engine)")
+        }
     }
 
     /// The rule: direct convolution for stride-1, undilated, ungrouped layers of at most

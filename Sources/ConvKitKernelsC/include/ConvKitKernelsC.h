@@ -169,6 +169,19 @@ void ck_direct_forward(ck_engine engine, const float *in, const long *offsets, l
                        long block, long count, float *out, long ld);
 /// y[(c·height + r)·valid_width + x] = out[c·ld + r·width + x] + bias[c] (0 when `bias` is NULL)
 /// for c < channels, r < height, x < valid_width: the valid columns of the flat outputs, plus the bias.
+/// Floats per row of the output gradient that ck_direct_input_gradient reads: `width` rounded up
+/// to 16 (every engine's vector divides it).
+long ck_direct_input_pitch(long width);
+
+/// The input gradient of one image of a stride-1, undilated, ungrouped convolution, without a
+/// column matrix: dx (channels × height × width) += Σ over taps (i, j) in order of
+/// Σ_o w[o, c, i, j] · dy[o, y − i + pad_top, x − j + pad_left], each tap's sum over o taken from
+/// zero in order (with fused multiply-adds on AVX2 and AVX-512) and then added: the sums and their
+/// order of SGEMM dcol = Wᵀ·dY followed by col2im, so the results are the same bits. `dy` holds
+/// outputs × oh rows of `pitch` (ck_direct_input_pitch(ow)) floats, the columns past ow zero.
+void ck_direct_input_gradient(ck_engine engine, const float *dy, long pitch, long outputs, long oh, long ow, const float *w,
+                              long channels, long kh, long kw, long height, long width, long pad_top, long pad_left, float *dx);
+
 void ck_direct_store(const float *out, long ld, long width, long valid_width, long height, long channels, const float *bias,
                      float *y);
 /// dw[r·k + kk] += Σ_(b < images) Σ_(q < count) dy[b·dy_stride + r·dy_ld + q] · in[b·in_stride + offsets[kk] + q]
@@ -196,6 +209,9 @@ typedef void (*ck_chunk_fn)(void *context, long chunk);
 /// pool (the caller's thread takes part) and returns when all are done. Runs serially when
 /// threads <= 1, or when another region is in progress (nested or concurrent callers).
 void ck_parallel_for(long chunks, long threads, ck_chunk_fn fn, void *context);
+
+/// Atomically adds 1 to *counter and returns its value before (a ticket for claiming work items).
+long ck_claim_next(long *counter);
 
 #ifdef __cplusplus
 }
