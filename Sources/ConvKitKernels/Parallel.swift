@@ -36,3 +36,24 @@ public func chunkRange(_ chunk: Int, of chunks: Int, count: Int) -> Range<Int> {
 public func parallelFor(_ iterations: Int, _ body: (Int) -> Void) {
     parallelFor(chunks: iterations, threads: iterations, body)
 }
+
+/// Runs `body(worker, item)` for every item in `0..<items` on `workers` workers (parallel, on up
+/// to that many threads), each worker claiming the next unclaimed item in increasing order until
+/// none is left, so that a worker slowed down by another process takes fewer items. `worker` is
+/// the worker's index (0..<workers): items claimed by one worker run one after another, on one
+/// thread. Which worker runs which item varies from run to run; callers must make each item's
+/// result independent of the worker.
+public func parallelClaim(items: Int, workers: Int, _ body: (_ worker: Int, _ item: Int) -> Void) {
+    guard items > 0 else { return }
+    let workers = max(1, min(workers, items))
+    var next = 0
+    withUnsafeMutablePointer(to: &next) { counter in
+        parallelFor(chunks: workers, threads: workers) { worker in
+            while true {
+                let item = ck_claim_next(counter)
+                if item >= items { break }
+                body(worker, item)
+            }
+        }
+    }
+}

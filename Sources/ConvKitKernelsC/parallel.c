@@ -181,3 +181,5 @@ void ck_parallel_for(long chunks, long threads, ck_chunk_fn fn, void *context) {
     while (atomic_load_explicit(&ck_done.value, memory_order_acquire) < chunks) CK_PAUSE();
     pthread_mutex_unlock(&ck_region_lock);
 }
+
+long ck_claim_next(long *counter) { return __atomic_fetch_add(counter, 1, __ATOMIC_RELAXED); }

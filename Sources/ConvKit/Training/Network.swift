@@ -13,6 +13,11 @@ public final class Network {
     /// Parameters and buffers in state_dict order (execution order, weight before bias).
     public let parameters: [Parameter]
     let root: any LayerRuntime
+    /// Splits evaluation batches among replicas of `root`, one per thread (see ``DataParallel``).
+    private lazy var dataParallel = DataParallel(root: root) { [architecture, input] in
+        var random = RandomGenerator(seed: 0)
+        return try architecture.body.makeRuntime(input: input, path: "", random: &random)
+    }
 
     /// Instantiates `architecture` for `input` (its default when nil), initialising weights
     /// with PyTorch's default schemes from a generator seeded with `seed`.
@@ -41,16 +46,18 @@ public final class Network {
     /// The parameter or buffer with this state_dict name.
     public func parameter(named name: String) -> Parameter? { parameters.first { $0.name == name } }
 
-    /// Logits for a batch `[N] + input`.
+    /// Logits for a batch `[N] + input`. In evaluation mode with several threads, batches of more
+    /// than one slice are split among replicas of the network, one per thread (``DataParallel``).
     public func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(input, path: "network input")
+        if let y = try dataParallel.forward(x, &context) { return y }
         return try root.forward(x, &context)
     }
 
     /// Back-propagates ∂L/∂output; returns ∂L/∂input.
     @discardableResult
     public func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor {
-        try root.backward(gradient, &context)
+        return try root.backward(gradient, &context)
     }
 
     /// Sets every gradient to zero.
