@@ -6,13 +6,14 @@
 //   backward  dW += Σ dy·x by ck_direct_weight_gradient (chunks of ``ConvolutionShape/directGradientChunk``
 //             positions) over blocks of up to
 //             ``ConvolutionShape/directImagesPerBlock`` images (their padded inputs side by side,
-//             their dy on the flat domain, zero elsewhere); dx by ck_direct_input_gradient, the sums
-//             of dcol = Wᵀ·dY (SGEMM) folded onto dx by col2im, in their order, without the column
-//             matrix (so the same bits); db += Σ dY.
+//             their dy on the flat domain, zero elsewhere); dx as im2col does it, dcol = Wᵀ·dY
+//             (SGEMM) folded onto dx with col2im, or, where ck_direct_input_gradient_applies
+//             (AVX-512, rows of at most 16), the same sums in the same order without the column
+//             matrix (the same bits); db += Σ dY.
 // Workspace (floats): the packed weights (rows × K, in blocks of ck_direct_block(O) rows), then one
 // region per chunk: padded inputs of a block of images, then a block's flat outputs or output
-// gradients (rows × Q' per image), then one image's output gradient at the input-gradient
-// kernel's row pitch (O × oh × ``ConvolutionShape/directInputPitch``), then the weight
+// gradients (rows × Q' per image), then the input gradient's scratch
+// (``ConvolutionShape/directInputGradientCount``), then the weight
 // gradient's vector accumulators (block × K × 16). Chunks are
 // min(threads, N) contiguous runs of images (each cut into blocks), and per-chunk partial
 // gradients are summed in chunk order, so a result depends on the thread count only.
@@ -75,8 +76,11 @@ extension ConvolutionShape {
     var directChunkCount: Int {
         let images = directImagesPerBlock
         return (images - 1) * window.channels * directPlane + directInputSpan + images * directRows * directCount
-            + outputChannels * window.outputHeight * directInputPitch + directBlock * window.columnRows * 16
+            + directInputGradientCount + directBlock * window.columnRows * 16
     }
+    /// Floats of the input gradient's scratch: one column matrix (K × P) for SGEMM and col2im, or
+    /// one image's output gradient at ``directInputPitch`` for ck_direct_input_gradient.
+    var directInputGradientCount: Int { max(columnMatrixCount, outputChannels * window.outputHeight * directInputPitch) }
     /// Floats of the direct-convolution workspace for `threads` chunks.
     func directWorkspaceCount(batch: Int, threads: Int) -> Int {
         directRows * window.columnRows + max(1, min(max(threads, 1), batch)) * directChunkCount
@@ -172,6 +176,7 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
     let weightCount = o * k
     let hasBias = !biasGradient.isEmpty
     let direct = chunks == 1
+    let directInput = ck_direct_input_gradient_applies(engine.cValue, g.width, g.outputWidth)
     reserve(&workspace, conv.directWorkspaceCount(batch: n, threads: threads))
     if !direct {
         reserve(&partialWeights, chunks * weightCount)
@@ -194,7 +199,7 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
                                     let input = regions + chunk * conv.directChunkCount
                                     let flat = input + (perBlock - 1) * c * plane + span
                                     let col = flat + perBlock * rows * count
-                                    let partial = col + o * g.outputHeight * conv.directInputPitch
+                                    let partial = col + conv.directInputGradientCount
                                     let images = chunkRange(chunk, of: chunks, count: n)
                                     for first in stride(from: images.lowerBound, to: images.upperBound, by: perBlock) {
                                         let taken = min(perBlock, images.upperBound - first)
@@ -214,7 +219,15 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
                                                                   count, taken, chunkPositions, dW, partial)
                                         if needsInput, let dxp {
                                             for image in first..<(first + taken) {
-                                                // dx += the sums of dcol = Wᵀ·dY folded by col2im, without the column matrix.
+                                                let dxImage = dxp + image * c * inPlane
+                                                guard directInput else {
+                                                    // dcol (k × P) = Wᵀ (k × O) · dY (O × P), folded onto dx
+                                                    sgemm(transposeA: true, transposeB: false, m: k, n: p, k: o, a: wp, lda: k,
+                                                          b: dyp + image * o * p, ldb: p, beta: 0, c: col, ldc: p)
+                                                    col2im(col, g, into: dxImage)
+                                                    continue
+                                                }
+                                                // The same sums without the column matrix: dy rows at the kernel's pitch.
                                                 let pitch = conv.directInputPitch
                                                 for channel in 0..<o {
                                                     for row in 0..<g.outputHeight {
@@ -225,7 +238,7 @@ func directBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv: Co
                                                 }
                                                 ck_direct_input_gradient(engine.cValue, col, pitch, o, g.outputHeight, ow, wp, c,
                                                                          g.kernelHeight, g.kernelWidth, g.height, g.width, g.padTop,
-                                                                         g.padLeft, dxp + image * c * inPlane)
+                                                                         g.padLeft, dxImage)
                                             }
                                         }
                                         if hasBias {

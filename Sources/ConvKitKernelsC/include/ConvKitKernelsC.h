@@ -173,12 +173,17 @@ void ck_direct_forward(ck_engine engine, const float *in, const long *offsets, l
 /// to 16 (every engine's vector divides it).
 long ck_direct_input_pitch(long width);
 
+/// Whether ck_direct_input_gradient runs for `engine` and dx rows of `width` floats from output
+/// rows of `ow`: AVX-512 (where supported) and both at most 16. Elsewhere SGEMM and col2im do it.
+bool ck_direct_input_gradient_applies(ck_engine engine, long width, long ow);
+
 /// The input gradient of one image of a stride-1, undilated, ungrouped convolution, without a
-/// column matrix: dx (channels × height × width) += Σ over taps (i, j) in order of
+/// column matrix, where ck_direct_input_gradient_applies (else nothing is done):
+/// dx (channels × height × width, at +0 or accumulated) += Σ over taps (i, j) in order of
 /// Σ_o w[o, c, i, j] · dy[o, y − i + pad_top, x − j + pad_left], each tap's sum over o taken from
-/// zero in order (with fused multiply-adds on AVX2 and AVX-512) and then added: the sums and their
-/// order of SGEMM dcol = Wᵀ·dY followed by col2im, so the results are the same bits. `dy` holds
-/// outputs × oh rows of `pitch` (ck_direct_input_pitch(ow)) floats, the columns past ow zero.
+/// zero in order with fused multiply-adds and then added: the sums and their order of SGEMM
+/// dcol = Wᵀ·dY followed by col2im, so the same bits (but for dx elements at −0, which may become
+/// +0). `dy` holds outputs × oh rows of `pitch` (ck_direct_input_pitch(ow)) floats, zero past ow.
 void ck_direct_input_gradient(ck_engine engine, const float *dy, long pitch, long outputs, long oh, long ow, const float *w,
                               long channels, long kh, long kw, long height, long width, long pad_top, long pad_left, float *dx);
 
