@@ -14,7 +14,8 @@ import ConvKitKernels
 ///
 /// Training passes are not split: a training step split this way (replicas accumulating their
 /// share's weight gradients, added in thread order) measured no faster on LeNet-5 at batch 4 and
-/// 8–15 % slower at batch 64 than the layers' own split (README, Performance).
+/// 64 than the layers' own split, and it would change the rounding of the linear layers' weight
+/// gradients at 2 threads (README, "How it is fast").
 ///
 /// Replica 0 is the network's own runtime. The others are instantiated from the same
 /// architecture; for each pass their parameters take the network's values (copy-on-write: shared,
