@@ -57,7 +57,7 @@ public final class Network {
     /// Back-propagates ∂L/∂output; returns ∂L/∂input.
     @discardableResult
     public func backward(_ gradient: Tensor, _ context: inout RunContext) throws -> Tensor {
-        return try root.backward(gradient, &context)
+        try root.backward(gradient, &context)
     }
 
     /// Sets every gradient to zero.
