@@ -71,7 +71,7 @@ public struct ConvolutionShape: Sendable, Equatable {
         keepColumns ? batch * groups * columnMatrixCount : chunks(batch: batch, threads: threads) * imagesPerBlock * columnMatrixCount
     }
 
-    /// Floats of the workspace ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:threads:)``
+    /// Floats of the workspace ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:relu:threads:)``
     /// needs: one column matrix per (image, group) when the columns are kept, else one block's per
     /// chunk; then, with blocks of several images, one scratch matrix (O/groups × B·P) per chunk.
     public func columnsCount(batch: Int, threads: Int, keepColumns: Bool) -> Int {
@@ -93,10 +93,12 @@ func reserve(_ buffer: inout [Float], _ count: Int) {
 /// - columns: workspace, grown here to ``ConvolutionShape/columnsCount(batch:threads:keepColumns:)``.
 ///   With `keepColumns`, the column matrix (K × P) of image i, group g is left at offset
 ///   (i·groups + g)·K·P for ``convolutionBackward(_:input:weight:_:batch:weightGradient:biasGradient:mask:dx:needsInputGradient:columns:columnsKept:partialWeights:partialBiases:threads:)``.
+/// - relu: y = max(0, the convolution) instead (as ``reluForward(_:_:count:)``): the direct
+///   convolution applies it as it stores its outputs, the other algorithms in a pass over y.
 /// - threads: chunks = min(threads, N) of contiguous images run in parallel; each writes only its
 ///   images' outputs and its own column matrices. No buffer may alias another.
 public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: ConvolutionShape, batch n: Int,
-                               y: inout [Float], columns: inout [Float], keepColumns keep: Bool, threads: Int) {
+                               y: inout [Float], columns: inout [Float], keepColumns keep: Bool, relu: Bool = false, threads: Int) {
     let g = conv.window
     let groups = conv.groups
     let (c, o) = (conv.inputChannels, conv.outputChannels)
@@ -107,11 +109,14 @@ public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ 
     let chunks = conv.chunks(batch: n, threads: threads)
     precondition(x.count >= n * c * inPlane && y.count >= n * o * p && weight.count >= o * k, "convolutionForward: buffer sizes")
     precondition(bias.map { $0.count >= o } ?? true, "convolutionForward: bias size")
+    if conv.algorithm == .direct {
+        return directForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, relu: relu, threads: threads)
+    }
+    defer {
+        if relu { reluInPlace(&y, count: n * o * p, chunks: chunks, threads: threads) }
+    }
     if conv.algorithm.isWinograd {
         return winogradForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, keep: keep, threads: threads)
-    }
-    if conv.algorithm == .direct {
-        return directForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, threads: threads)
     }
     reserve(&columns, conv.columnsCount(batch: n, threads: threads, keepColumns: keep))
     let scratchStart = conv.scratchOffset(batch: n, threads: threads, keepColumns: keep)
@@ -335,5 +340,16 @@ func applyMask(_ mask: [Float]?, to gradient: inout [Float]) {
     guard let mask else { return }
     gradient.withUnsafeMutableBufferPointer { grad in
         for i in 0..<grad.count { grad[i] *= mask[i] }
+    }
+}
+
+/// y[0 ..< count] = max(0, y) in place (``reluForward(_:_:count:)``), in `chunks` parallel pieces.
+func reluInPlace(_ y: inout [Float], count: Int, chunks: Int, threads: Int) {
+    y.withUnsafeMutableBufferPointer { ys in
+        let base = ys.baseAddress!
+        parallelFor(chunks: chunks, threads: threads) { chunk in
+            let range = chunkRange(chunk, of: chunks, count: count)
+            reluForward(base + range.lowerBound, base + range.lowerBound, count: range.count)
+        }
     }
 }

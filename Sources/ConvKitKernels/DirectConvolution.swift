@@ -121,11 +121,12 @@ private func directPack(_ w: UnsafePointer<Float>, _ conv: ConvolutionShape, int
     }
 }
 
-/// Forward convolution by direct convolution: the contract of ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:threads:)``
-/// (sizes already checked there), the workspace laid out as in the file header.
+/// Forward convolution by direct convolution: the contract of ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:relu:threads:)``
+/// (sizes already checked there), the workspace laid out as in the file header; `relu` is applied
+/// as the outputs are stored.
 /// `engine` runs the kernels (the kernel tests pass each one).
 func directForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: ConvolutionShape, batch n: Int,
-                   y: inout [Float], workspace: inout [Float], threads: Int, engine: GemmEngine = .best) {
+                   y: inout [Float], workspace: inout [Float], relu: Bool = false, threads: Int, engine: GemmEngine = .best) {
     let g = conv.window
     let (c, o, k, p) = (conv.inputChannels, conv.outputChannels, g.columnRows, g.columnCount)
     let (ow, inPlane) = (g.outputWidth, g.height * g.width)
@@ -148,7 +149,7 @@ func directForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: Convol
                         for image in chunkRange(chunk, of: chunks, count: n) {
                             directPad(xp + image * c * inPlane, conv, into: input, span: span)
                             ck_direct_forward(engine.cValue, input, offp, k, packed, rows, block, count, out, count)
-                            ck_direct_store(out, count, width, ow, g.outputHeight, o, biasp, yp + image * o * p)
+                            ck_direct_store(out, count, width, ow, g.outputHeight, o, biasp, relu, yp + image * o * p)
                         }
                     }
                   }

@@ -107,7 +107,7 @@ extension ConvolutionShape {
     }
 }
 
-/// Forward convolution by Winograd: the contract of ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:threads:)``
+/// Forward convolution by Winograd: the contract of ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:relu:threads:)``
 /// (sizes already checked there), the workspace laid out as in the file header.
 func winogradForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: ConvolutionShape, batch n: Int,
                      y: inout [Float], workspace: inout [Float], keep: Bool, threads: Int) {

@@ -227,7 +227,7 @@ void ck_direct_weight_gradient(ck_engine engine, const float *in, long in_stride
 }
 
 void ck_direct_store(const float *out, long ld, long width, long valid_width, long height, long channels, const float *bias,
-                     float *y) {
+                     bool relu, float *y) {
     for (long c = 0; c < channels; c++) {
         const float b = bias ? bias[c] : 0.0f;
         const float *source = out + c * ld;
@@ -235,7 +235,15 @@ void ck_direct_store(const float *out, long ld, long width, long valid_width, lo
         for (long r = 0; r < height; r++) {
             const float *restrict from = source + r * width;
             float *restrict to = target + r * valid_width;
-            for (long x = 0; x < valid_width; x++) to[x] = from[x] + b;
+            if (relu) {
+                // As reluForward: NaN and −0 give +0.
+                for (long x = 0; x < valid_width; x++) {
+                    const float v = from[x] + b;
+                    to[x] = v > 0 ? v : 0.0f;
+                }
+            } else {
+                for (long x = 0; x < valid_width; x++) to[x] = from[x] + b;
+            }
         }
     }
 }

@@ -173,7 +173,7 @@ extension Conv2d: InstantiableLayer {
 }
 
 /// Convolution by im2col + GEMM, per image, parallel over chunks of the batch (the kernel
-/// ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:threads:)`` and its backward).
+/// ``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:relu:threads:)`` and its backward).
 /// Forward per group g: Y_g (O/g × P) = W_g (O/g × K) · col_g (K × P), K = (C/g)·kh·kw, P = oh·ow.
 /// Backward: dW_g += dY_g · col_gᵀ; dcol_g = W_gᵀ · dY_g, folded back with col2im; db = Σ_P dY.
 /// 3×3 stride-1 layers of at least 8 channels on maps over 3×3 run Winograd F(2×2, 3×3) instead
@@ -197,6 +197,8 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
     private var outputBuffer = Tensor(shape: [0])
     private var gradientBuffer = Tensor(shape: [0])
     private var zeroGradient = Tensor(shape: [0])
+    /// Whether the outputs are max(0, ·) (a ReLU absorbed through ``ActivationEpilogue``).
+    private(set) var appliesReLU = false
     /// Per-chunk partial ∂L/∂W and ∂L/∂b (chunk-major), used when more than one chunk runs.
     private var partialW: [Float] = []
     private var partialB: [Float] = []
@@ -225,7 +227,7 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
         let keep = context.training && n * conv.keptCountPerImage * MemoryLayout<Float>.size <= Self.keptColumnsLimit
         columnsKept = keep
         convolutionForward(x.storage, weight: weight.value.storage, bias: bias?.value.storage, conv, batch: n,
-                           y: &y.storage, columns: &columns, keepColumns: keep, threads: context.threads)
+                           y: &y.storage, columns: &columns, keepColumns: keep, relu: appliesReLU, threads: context.threads)
         savedInput = x
         outputBuffer = y
         return y
@@ -249,6 +251,16 @@ final class Conv2dRuntime: LayerRuntime, SavesActivations {
         guard needsInput else { return zeros(&zeroGradient, shape: x.shape) }
         gradientBuffer = dx
         return dx
+    }
+}
+
+extension Conv2dRuntime: ActivationEpilogue {
+    /// A ReLU: applied by the convolution as it stores its outputs (``convolutionForward(_:weight:bias:_:batch:y:columns:keepColumns:relu:threads:)``).
+    /// Its backward is unchanged: the ReLU's own backward masks ∂L/∂y before it arrives here.
+    func absorb(_ activation: ActivationKernel) -> Bool {
+        guard activation == .relu else { return false }
+        appliesReLU = true
+        return true
     }
 }
 

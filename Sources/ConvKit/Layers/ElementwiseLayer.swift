@@ -37,10 +37,13 @@ extension ActivationFunction {
 /// Runs an activation's kernels; keeps what backward needs: the output, or the input for kernels
 /// whose derivative is written in terms of it (``ActivationKernel/derivativeReadsInput``, GELU).
 /// The output and gradient buffers are reused across steps.
-final class ActivationRuntime: StatelessRuntime {
+final class ActivationRuntime: StatelessRuntime, SavesActivations {
     let path: String
     let shape: Shape
     let activation: ActivationKernel
+    /// Whether the layer before has applied the activation already (``ActivationEpilogue``):
+    /// forward then passes its input on and keeps it for backward.
+    private(set) var inputIsActivated = false
     /// The last output: backward's input unless the derivative reads x, and the buffer the next forward reuses.
     private var savedOutput = Tensor(shape: [0])
     /// A copy of the last input, kept only when the derivative reads it.
@@ -52,8 +55,23 @@ final class ActivationRuntime: StatelessRuntime {
         self.activation = activation
     }
 
+    /// Lets the layer before apply the activation (see ``ActivationEpilogue``) when it can.
+    func letApply(_ producer: any ActivationEpilogue) {
+        if !activation.derivativeReadsInput && producer.absorb(activation) { inputIsActivated = true }
+    }
+
+    /// Forgets the input kept as the output when the layer before applied the activation, so that
+    /// the buffer it lives in (the layer before's output) is uniquely referenced again.
+    func releaseSavedActivations() {
+        if inputIsActivated { savedOutput = Tensor(shape: [0]) }
+    }
+
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor {
         try x.requireShape(shape, path: path)
+        if inputIsActivated {
+            savedOutput = x
+            return x
+        }
         var y = reuse(&savedOutput, shape: x.shape)
         let chunks = elementwiseChunks(x.count, threads: context.threads, items: x.count)
         activationForward(activation, x.storage, y: &y.storage, chunks: chunks, threads: context.threads)

@@ -139,3 +139,13 @@ let parallelElementThreshold = 16_384
 func elementwiseChunks(_ elements: Int, threads: Int, items: Int) -> Int {
     elements >= parallelElementThreshold ? max(1, min(threads, items)) : 1
 }
+
+/// A runtime that can apply an element-wise activation to its outputs as it writes them, so that
+/// the activation layer that alone reads them need not make a pass of its own (a convolution's
+/// ReLU: the direct convolution applies it in its store). ``SequentialRuntime`` pairs such a
+/// runtime with an ``ActivationRuntime`` that is its only reader.
+protocol ActivationEpilogue: LayerRuntime {
+    /// Applies `activation` to every later output and returns `true`, or returns `false` (and
+    /// changes nothing) when it cannot.
+    func absorb(_ activation: ActivationKernel) -> Bool
+}

@@ -81,6 +81,14 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
         self.sources = graph.nodes.map(\.inputs)
         self.output = graph.output
         self.lastReader = lastReader
+        // An activation that alone reads the node before it is applied by that node where it can.
+        var readers = [Int](repeating: 0, count: children.count)
+        for node in graph.nodes { for source in node.inputs where source != LayerGraph.graphInput { readers[source] += 1 } }
+        for index in children.indices.dropFirst() where sources[index] == [index - 1] && readers[index - 1] == 1 && index - 1 != output {
+            if let activation = children[index] as? ActivationRuntime, let producer = children[index - 1] as? any ActivationEpilogue {
+                activation.letApply(producer)
+            }
+        }
     }
 
     var parameters: [Parameter] { children.flatMap(\.parameters) }

@@ -167,8 +167,6 @@ long ck_direct_tile_width(ck_engine engine, long block);
 /// is not supported.
 void ck_direct_forward(ck_engine engine, const float *in, const long *offsets, long k, const float *packed, long rows,
                        long block, long count, float *out, long ld);
-/// y[(c·height + r)·valid_width + x] = out[c·ld + r·width + x] + bias[c] (0 when `bias` is NULL)
-/// for c < channels, r < height, x < valid_width: the valid columns of the flat outputs, plus the bias.
 /// Floats per row of the output gradient that ck_direct_input_gradient reads: `width` rounded up
 /// to 16 (every engine's vector divides it).
 long ck_direct_input_pitch(long width);
@@ -187,8 +185,11 @@ bool ck_direct_input_gradient_applies(ck_engine engine, long width, long ow);
 void ck_direct_input_gradient(ck_engine engine, const float *dy, long pitch, long outputs, long oh, long ow, const float *w,
                               long channels, long kh, long kw, long height, long width, long pad_top, long pad_left, float *dx);
 
+/// y[(c·height + r)·valid_width + x] = out[c·ld + r·width + x] + bias[c] (0 when `bias` is NULL)
+/// for c < channels, r < height, x < valid_width: the valid columns of the flat outputs, plus the
+/// bias; with `relu`, max(0, that), as reluForward (NaN and −0 give +0).
 void ck_direct_store(const float *out, long ld, long width, long valid_width, long height, long channels, const float *bias,
-                     float *y);
+                     bool relu, float *y);
 /// dw[r·k + kk] += Σ_(b < images) Σ_(q < count) dy[b·dy_stride + r·dy_ld + q] · in[b·in_stride + offsets[kk] + q]
 /// for r < valid (≤ rows, a multiple of block) and kk < k; count is a multiple of the tile width
 /// (so of the engine's lanes). The flat positions of an image go in chunks of `chunk` (rounded
