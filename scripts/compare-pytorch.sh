@@ -9,7 +9,8 @@
 #     alternating for ROUNDS rounds: the medians);
 #   airbench94 training step at batch 256 (PyTorch NCHW and channels_last vs convkit bench, alternating
 #     for ROUNDS rounds: the medians);
-#   ConvKit's scaling from 1 to 2 threads (LeNet-5 training at batch 64 and airbench94);
+#   ConvKit's scaling from 1 to 2 threads (LeNet-5 training at batch 64 and airbench94, 1 and 2
+#     threads alternately for ROUNDS rounds: the medians);
 #   ConvKit's peak resident memory while training LeNet-5 on all of CIFAR-10 (the batch-64 epoch).
 #
 # Usage: scripts/compare-pytorch.sh [CIFAR_DIR]
@@ -21,7 +22,7 @@
 #   THREADS=2                   threads on both sides (torch.set_num_threads, convkit --threads)
 #   LIMIT=50000                 training images per LeNet-5 epoch (the first LIMIT, both sides)
 #   ROUNDS=3                    alternating PyTorch/ConvKit rounds of the LeNet-5 epochs, inference and
-#                               the airbench94 step (medians)
+#                               the airbench94 step, and of ConvKit at 1 and 2 threads (medians)
 # The LeNet-5 recipe on both sides: the PyTorch CIFAR-10 tutorial's network, inputs (x/255 − 0.5)/0.5,
 # SGD lr 0.001 momentum 0.9, cross-entropy, shuffled mini-batches.
 set -euo pipefail
@@ -151,12 +152,23 @@ CK_AIR="$(median "${AIR_CK[@]}")"
 row "airbench94 training step, batch 256 (img/s)" "$BEST_AIR" "$CK_AIR" "$(ratio "$CK_AIR" "$BEST_AIR")" "1.2×"
 ROWS+=("$(printf '%-44s %12s' "  PyTorch NCHW; channels_last (medians)" "$TORCH_NCHW; $TORCH_CL")")
 ROWS+=("$(printf '%-44s %s' "  rounds: NCHW / channels_last / ConvKit" "${AIR_NCHW[*]} / ${AIR_CL[*]} / ${AIR_CK[*]}")")
-CK64_1="$(field "$BENCH1" train_batch64_images_per_s)"
-CK64_2="$(field "$BENCH" train_batch64_images_per_s)"
+# Scaling: 1 and $THREADS threads alternately for $ROUNDS rounds (the first round is the two bench
+# runs above), so that both see the same spells of a shared machine; medians.
+S64_1=("$(field "$BENCH1" train_batch64_images_per_s)"); S64_2=("$(field "$BENCH" train_batch64_images_per_s)")
+SAIR_1=("$(field "$BENCH1" train_airbench94_batch256_images_per_s)"); SAIR_2=("$(field "$BENCH" train_airbench94_batch256_images_per_s)")
+echo "ConvKit at 1 and $THREADS threads alternately ($ROUNDS rounds)…" >&2
+for _ in $(seq 2 "$ROUNDS"); do
+    ONE="$("$CONVKIT" bench --json --threads 1 --seconds 1 --only train-large,train-airbench94 2>/dev/null)"
+    MANY="$("$CONVKIT" bench --json --threads "$THREADS" --seconds 1 --only train-large,train-airbench94 2>/dev/null)"
+    S64_1+=("$(field "$ONE" train_batch64_images_per_s)"); S64_2+=("$(field "$MANY" train_batch64_images_per_s)")
+    SAIR_1+=("$(field "$ONE" train_airbench94_batch256_images_per_s)"); SAIR_2+=("$(field "$MANY" train_airbench94_batch256_images_per_s)")
+done
+CK64_1="$(median "${S64_1[@]}")"; CK64_2="$(median "${S64_2[@]}")"
 row "ConvKit 1 → 2 threads, LeNet-5 batch 64 (img/s)" "$CK64_1" "$CK64_2" "$(ratio "$CK64_2" "$CK64_1")" "1.8×"
-AIR_1="$(field "$BENCH1" train_airbench94_batch256_images_per_s)"
-AIR_2="$(field "$BENCH" train_airbench94_batch256_images_per_s)"
+ROWS+=("$(printf '%-44s %s' "  rounds: 1 thread / $THREADS threads" "${S64_1[*]} / ${S64_2[*]}")")
+AIR_1="$(median "${SAIR_1[@]}")"; AIR_2="$(median "${SAIR_2[@]}")"
 row "ConvKit 1 → 2 threads, airbench94 (img/s)" "$AIR_1" "$AIR_2" "$(ratio "$AIR_2" "$AIR_1")" "1.8×"
+ROWS+=("$(printf '%-44s %s' "  rounds: 1 thread / $THREADS threads" "${SAIR_1[*]} / ${SAIR_2[*]}")")
 RSS_MB="$(echo "$RSS_KIB / 1024" | bc)"
 # Peak RSS: the ratio column is 400 MB / peak, so "met" means at most 400 MB.
 row "ConvKit peak RSS, LeNet-5 on CIFAR-10 (MB)" "" "$RSS_MB" "$(ratio 400 "$RSS_MB")" "1×"
