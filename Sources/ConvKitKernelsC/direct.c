@@ -93,9 +93,10 @@ typedef float ck_direct_f16 __attribute__((ext_vector_type(16)));
 /// sums in registers), add their sums, moved to their columns by a lane permutation (zero in the
 /// lanes a tap does not reach); the rows are stored once. Adding into dx in place tap after tap
 /// made each tap's loads wait for the previous tap's overlapping stores (the kernel took 35 % of a
-/// one-thread LeNet-5 step at batch 64, against 24 % for SGEMM and col2im; now 14 %). Per element the terms and their order are col2im's (i, then j); a lane a tap does not
-/// reach gets +0 added, which leaves every value but −0 as it is (dx here starts at +0, and a sum
-/// that starts at +0 never becomes −0).
+/// one-thread LeNet-5 step at batch 64, against 24 % for SGEMM and col2im; now 14 %). Per element
+/// the terms and their order are col2im's (i, then j); a lane a tap does not reach gets +0 added,
+/// which leaves every value but −0 as it is (dx here starts at +0, and a sum that starts at +0
+/// never becomes −0).
 static inline __attribute__((always_inline, target("avx512f,avx2,fma"))) void ck_direct_input_rows_narrow(
     const int ROWS, const int TAPS, const float *dy, long plane, long pitch, long outputs, long ow, const float *w, long ostride,
     long j0, long width, long pad_left, __m512 *acc) {

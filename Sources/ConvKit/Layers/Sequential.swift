@@ -101,6 +101,10 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
     /// many images, so that every layer's activations stay in cache (at batch 1000, LeNet-5's
     /// conv1 output alone is 19 MB). Each image's result does not depend on the slicing.
     static let evaluationSlice = 64
+    /// The slices of a batch of `n` images: ``evaluationSlice`` images from each multiple of it.
+    static func evaluationSlices(of n: Int) -> [Range<Int>] {
+        stride(from: 0, to: n, by: evaluationSlice).map { $0..<min($0 + evaluationSlice, n) }
+    }
     private var sliceBuffer = Tensor(shape: [0])
     /// Per node, and for the graph input: where the gradients of several readers are summed.
     private lazy var sumBuffers = [Tensor](repeating: Tensor(shape: [0]), count: children.count)
@@ -151,8 +155,8 @@ final class SequentialRuntime: LayerRuntime, SavesActivations {
         let imageShape = Array(input.shape.dropFirst())
         var output = Tensor(shape: [0])
         var outPerImage = 0
-        for start in stride(from: 0, to: n, by: Self.evaluationSlice) {
-            let b = min(Self.evaluationSlice, n - start)
+        for range in Self.evaluationSlices(of: n) {
+            let (start, b) = (range.lowerBound, range.count)
             releaseSavedActivations()
             var slice = reuse(&sliceBuffer, shape: [b] + imageShape)
             // In parallel, split as the layers split a batch: each thread's images start in its own cache.

@@ -50,10 +50,9 @@ final class DataParallel {
     /// The evaluation-mode forward pass of `x` (`[N] + input`, checked by the caller) split among
     /// replicas, or nil when it should run whole: training, one thread, or a batch of one slice.
     func forward(_ x: Tensor, _ context: inout RunContext) throws -> Tensor? {
-        let slice = SequentialRuntime.evaluationSlice
-        guard !context.training, context.threads > 1, x.batch > slice else { return nil }
+        guard !context.training, context.threads > 1, x.batch > SequentialRuntime.evaluationSlice else { return nil }
         let n = x.batch
-        let ranges = stride(from: 0, to: n, by: slice).map { $0..<min($0 + slice, n) }
+        let ranges = SequentialRuntime.evaluationSlices(of: n)
         let workers = min(context.threads, ranges.count)
         try prepare(workers)
         defer { release() }
