@@ -65,7 +65,7 @@ public func tanhBackward(_ y: UnsafePointer<Float>, _ dy: UnsafePointer<Float>, 
 }
 
 /// The element-wise activations with a batch entry point.
-public enum ActivationKernel: String, Sendable, CaseIterable {
+public enum ActivationKernel: Hashable, Sendable, CaseIterable, CustomStringConvertible {
     /// ``reluForward(_:_:count:)`` / ``reluBackward(_:_:_:count:)``.
     case relu
     /// ``sigmoidForward(_:_:count:)`` / ``sigmoidBackward(_:_:_:count:)``.
@@ -75,14 +75,45 @@ public enum ActivationKernel: String, Sendable, CaseIterable {
     /// GELU with Φ through erf (PyTorch's `approximate='none'`): ``geluForward(_:_:count:tanhApproximation:)``.
     case gelu
     /// GELU with Φ through tanh (PyTorch's `approximate='tanh'`).
-    case geluTanh = "gelu-tanh"
+    case geluTanh
+    /// ``relu6Forward(_:_:count:)`` / ``relu6Backward(_:_:_:count:)``.
+    case relu6
+    /// ``leakyReluForward(_:_:count:slope:)`` with the slope for x ≤ 0.
+    case leakyRelu(slope: Float)
+    /// ``hardsigmoidForward(_:_:count:)``.
+    case hardsigmoid
+    /// ``hardswishForward(_:_:count:)``.
+    case hardswish
+    /// ``siluForward(_:_:count:)``.
+    case silu
 
-    /// Whether the derivative is written in terms of the forward's input (GELU) rather than its output
-    /// (ReLU, sigmoid, tanh): the buffer ``activationBackward(_:saved:_:dx:chunks:threads:)`` needs.
+    /// One of each (the leaky ReLU with slopes 0.01 and −0.5), for tests that take every kernel.
+    public static let allCases: [ActivationKernel] = [.relu, .sigmoid, .tanh, .gelu, .geluTanh, .relu6, .leakyRelu(slope: 0.01),
+                                                       .leakyRelu(slope: -0.5), .hardsigmoid, .hardswish, .silu]
+
+    public var description: String {
+        switch self {
+        case .relu: return "relu"
+        case .sigmoid: return "sigmoid"
+        case .tanh: return "tanh"
+        case .gelu: return "gelu"
+        case .geluTanh: return "gelu-tanh"
+        case .relu6: return "relu6"
+        case let .leakyRelu(slope): return "leakyrelu(\(slope))"
+        case .hardsigmoid: return "hardsigmoid"
+        case .hardswish: return "hardswish"
+        case .silu: return "silu"
+        }
+    }
+
+    /// Whether the derivative is written in terms of the forward's input rather than its output
+    /// (ReLU, ReLU6, sigmoid, tanh, and a leaky ReLU with slope ≥ 0, whose output is positive exactly
+    /// where its input is): the buffer ``activationBackward(_:saved:_:dx:chunks:threads:)`` needs.
     public var derivativeReadsInput: Bool {
         switch self {
-        case .relu, .sigmoid, .tanh: return false
-        case .gelu, .geluTanh: return true
+        case .relu, .sigmoid, .tanh, .relu6: return false
+        case let .leakyRelu(slope): return slope < 0
+        case .gelu, .geluTanh, .hardsigmoid, .hardswish, .silu: return true
         }
     }
 }
@@ -129,6 +160,11 @@ public func activationForward(_ activation: ActivationKernel, _ x: [Float], y: i
                 case .tanh: tanhForward(from, to, count: r.count)
                 case .gelu: geluForward(from, to, count: r.count)
                 case .geluTanh: geluForward(from, to, count: r.count, tanhApproximation: true)
+                case .relu6: relu6Forward(from, to, count: r.count)
+                case let .leakyRelu(slope): leakyReluForward(from, to, count: r.count, slope: slope)
+                case .hardsigmoid: hardsigmoidForward(from, to, count: r.count)
+                case .hardswish: hardswishForward(from, to, count: r.count)
+                case .silu: siluForward(from, to, count: r.count)
                 }
             }
         }
@@ -157,6 +193,11 @@ public func activationBackward(_ activation: ActivationKernel, saved y: [Float],
                     case .tanh: tanhBackward(out, grad, result, count: r.count)
                     case .gelu: geluBackward(out, grad, result, count: r.count)
                     case .geluTanh: geluBackward(out, grad, result, count: r.count, tanhApproximation: true)
+                    case .relu6: relu6Backward(out, grad, result, count: r.count)
+                    case let .leakyRelu(slope): leakyReluBackward(out, grad, result, count: r.count, slope: slope)
+                    case .hardsigmoid: hardsigmoidBackward(out, grad, result, count: r.count)
+                    case .hardswish: hardswishBackward(out, grad, result, count: r.count)
+                    case .silu: siluBackward(out, grad, result, count: r.count)
                     }
                 }
             }

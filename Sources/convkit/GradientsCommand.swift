@@ -17,7 +17,7 @@ struct GradientsCommand: ParsableCommand {
     @Argument(help: "Zoo model name or path of a YAML spec file (omit to build an MLP).")
     var model: String?
 
-    @Option(help: "sigmoid, tanh or relu: the MLP's activation (default relu), or the replacement for every activation of the model.")
+    @Option(help: "sigmoid, tanh, relu, relu6, leakyrelu (slope 0.01), gelu, silu or hardswish: the MLP's activation (default relu), or the replacement for every activation of the model.")
     var activation: String?
 
     @Option(help: "MLP: number of linear layers (default 10).")

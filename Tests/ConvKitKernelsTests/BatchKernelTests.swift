@@ -104,7 +104,7 @@ import Testing
         #expect(dx[h * w + 3 * w + 3] == 10)
     }
 
-    /// Sigmoid and tanh kernels equal their formulas; the batch entry point gives the same bits
+    /// Every activation kernel equals its formula (PyTorch's corners for the piecewise ones); the batch entry point gives the same bits
     /// for any chunk count (every activation kernel).
     @Test func activationsMatchFormulasAndChunks() {
         let count = 41
@@ -133,6 +133,21 @@ import Testing
                 case .gelu, .geluTanh:
                     // Exact values: GeluKernelTests.
                     #expect(abs(Double(y) - GeluKernelTests.gelu(Double(v), tanh: kind == .geluTanh)) < 1e-5)
+                case .relu6:
+                    #expect(y == min(max(v, 0), 6) && dx1[i] == (v > 0 && v < 6 ? dy[i] : 0))
+                case let .leakyRelu(slope):
+                    #expect(y == (v > 0 ? v : v * slope) && dx1[i] == (v > 0 ? dy[i] : dy[i] * slope))
+                case .hardsigmoid:
+                    #expect(abs(Double(y) - min(max(Double(v) + 3, 0), 6) / 6) < 1e-7)
+                    #expect(dx1[i] == (v > -3 && v < 3 ? dy[i] * (1 / 6 as Float) : 0))
+                case .hardswish:
+                    #expect(abs(Double(y) - Double(v) * min(max(Double(v) + 3, 0), 6) / 6) < 1e-6)
+                    #expect(dx1[i] == (v < -3 ? 0 : v <= 3 ? dy[i] * (v / 3 + 0.5) : dy[i]))
+                case .silu:
+                    // x·σ(x) and σ(x)(1 + x(1 − σ(x))) in double precision.
+                    let s = 1 / (1 + Foundation.exp(-Double(v)))
+                    #expect(abs(Double(y) - Double(v) * s) < 1e-6 * max(1, abs(Double(v))))
+                    #expect(abs(Double(dx1[i]) - Double(dy[i]) * s * (1 + Double(v) * (1 - s))) < 1e-5)
                 }
             }
         }

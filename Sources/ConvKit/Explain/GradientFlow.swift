@@ -8,7 +8,7 @@
 public struct GradientFlow: Sendable {
     /// The activation of a generated MLP, or the replacement for a model's activations.
     public enum Activation: String, CaseIterable, Sendable {
-        case sigmoid, tanh, relu
+        case sigmoid, tanh, relu, relu6, leakyrelu, gelu, silu, hardswish
 
         /// Parses a command-line value, listing the valid ones on error.
         public init(parsing text: String) throws {
@@ -23,6 +23,11 @@ public struct GradientFlow: Sendable {
             case .sigmoid: return Sigmoid(name)
             case .tanh: return Tanh(name)
             case .relu: return ReLU(name)
+            case .relu6: return ReLU6(name)
+            case .leakyrelu: return LeakyReLU(name)
+            case .gelu: return GELU(name)
+            case .silu: return SiLU(name)
+            case .hardswish: return Hardswish(name)
             }
         }
     }

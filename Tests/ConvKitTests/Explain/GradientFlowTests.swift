@@ -84,8 +84,8 @@ import Testing
         #expect(both?.description.contains("give either them or MODEL_OR_SPEC") == true)
         let depth = expectConvKitError { _ = try GradientFlowReport.compute(.init(depth: 0)) }
         #expect(depth?.description.contains("--depth") == true)
-        let activation = expectConvKitError { _ = try GradientFlowReport.compute(.init(activation: "gelu")) }
-        #expect(activation?.description.contains("'gelu' is not one of sigmoid, tanh, relu") == true)
+        let activation = expectConvKitError { _ = try GradientFlowReport.compute(.init(activation: "softsign")) }
+        #expect(activation?.description.contains("'softsign' is not one of sigmoid, tanh, relu, relu6, leakyrelu, gelu, silu, hardswish") == true)
     }
 
     @Test func svgChartIsWrittenAtomically() throws {

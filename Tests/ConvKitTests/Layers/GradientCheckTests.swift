@@ -10,6 +10,10 @@ import Testing
         var batch = 2
         /// Max pooling has kinks where two inputs tie: use inputs 0.1 apart so ±ε never swaps them.
         var distinct = false
+        /// With `distinct`: the inputs are `start + spacing·j` for j a permutation of 0..<count, so
+        /// that they cover a piecewise function's pieces and keep clear of its corners.
+        var start: Float = -1
+        var spacing: Float = 0.1
         var testDescription: String { "\(layer.kind) \(layer.name)" }
     }
 
@@ -39,6 +43,14 @@ import Testing
         Case(layer: GELU("gelu"), input: [2, 3, 3]),
         Case(layer: GELU("gelu-tanh", approximate: .tanh), input: [2, 3, 3]),
         Case(layer: GELU("gelu-eval"), input: [12], training: false),
+        // 36 inputs from −1.95 to 6.8 in steps of 0.25: both corners (0, 6) are 0.05 away or more.
+        Case(layer: ReLU6("relu6"), input: [2, 3, 3], distinct: true, start: -1.95, spacing: 0.25),
+        Case(layer: LeakyReLU("leaky", slope: 0.2), input: [2, 3, 3], distinct: true, start: -1.95),
+        Case(layer: LeakyReLU("leaky-negative", slope: -0.5), input: [2, 3, 3], distinct: true, start: -1.95),
+        // 36 inputs from −4.45 to 4.3 in steps of 0.25: the corners ±3 are 0.05 away or more.
+        Case(layer: Hardsigmoid("hardsigmoid"), input: [2, 3, 3], distinct: true, start: -4.45, spacing: 0.25),
+        Case(layer: Hardswish("hardswish"), input: [2, 3, 3], distinct: true, start: -4.45, spacing: 0.25),
+        Case(layer: SiLU("silu"), input: [2, 3, 3]),
         Case(layer: Dropout("dropout", probability: 0.4), input: [20]),
         Case(layer: Flatten("flatten"), input: [2, 3, 3]),
         Case(layer: BatchNorm("bn2d", .two), input: [3, 3, 3], batch: 3),
@@ -60,7 +72,7 @@ import Testing
         if c.distinct {
             var x = Tensor(shape: [c.batch] + c.input.dimensions)
             var random = RandomGenerator(seed: 5)
-            for (i, j) in random.permutation(x.count).enumerated() { x.storage[i] = Float(j) * 0.1 - 1 }
+            for (i, j) in random.permutation(x.count).enumerated() { x.storage[i] = c.start + Float(j) * c.spacing }
             values = x
         }
         let results = try GradientCheck.check(c.layer, input: c.input, batch: c.batch, training: c.training, inputValues: values)
