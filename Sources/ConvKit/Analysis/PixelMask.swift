@@ -49,6 +49,11 @@ public struct PixelMask: Sendable, Equatable {
         return r0 <= r1 ? (r0...r1, c0...c1) : nil
     }
 
+    /// The 1×1 plane a broadcast value lives on: its one pixel is read when any pixel of this set is.
+    func collapsedToOrigin() -> PixelMask {
+        PixelMask(height: 1, width: 1, bits: [bits.contains(true)], unclippedRows: 0...0, unclippedColumns: 0...0)
+    }
+
     /// The union with another mask of the same plane (parallel branches).
     func union(_ other: PixelMask) -> PixelMask {
         PixelMask(height: height, width: width, bits: zip(bits, other.bits).map { $0 || $1 },

@@ -96,8 +96,8 @@ public struct ReceptiveFieldMap: Sendable {
 
     /// The backward walk over the graph: from the target node's mask, every node before it (in
     /// reverse execution order) that reaches the target maps its output mask to its inputs by its
-    /// own rule (``LeafLayer/inputPositions(of:input:output:path:)``; a merge gives every input
-    /// the same positions). Where a tensor feeds several layers, their masks are united.
+    /// own rule (``LeafLayer/inputPositions(of:input:output:path:)``; a merge's rule,
+    /// ``MergeLayer/inputPositions(of:inputs:output:path:)``, gives one mask per input). Where a tensor feeds several layers, their masks are united.
     static func walk(_ graph: LayerGraph, shapes: [Shape], input: Shape, from target: Int, start: PixelMask) throws -> [Step] {
         var masks = [PixelMask?](repeating: nil, count: graph.nodes.count)
         var inputMask: PixelMask?
@@ -109,8 +109,8 @@ public struct ReceptiveFieldMap: Sendable {
             let node = graph.nodes[index]
             steps.append(Step(layer: node.path, kind: node.layer.kind, shape: shapes[index], mask: mask))
             var reads: [PixelMask] = []
-            if node.layer is any MergeLayer {
-                reads = node.inputs.map { _ in mask }
+            if let merge = node.layer as? any MergeLayer {
+                reads = try merge.inputPositions(of: mask, inputs: node.inputs.map(shape), output: shapes[index], path: node.path)
             } else {
                 let before = shape(node.inputs[0])
                 guard before.rank == 3 else {

@@ -13,6 +13,9 @@ public protocol MergeLayer: LeafLayer {
     func shapeFormula(inputs: [Shape], output: Shape) -> [String]
     /// The runtime for input shapes `inputs` (per example).
     func makeMergeRuntime(inputs: [Shape], path: String) throws -> any MergeRuntime
+    /// Which positions of each input (in order) the output positions in `mask` read. Default: the
+    /// same positions of every input (add, concat).
+    func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask]
 }
 
 extension MergeLayer {
@@ -23,6 +26,9 @@ extension MergeLayer {
     public func shapeFormula(input: Shape, output: Shape) -> [String] { shapeFormula(inputs: [input], output: output) }
     /// A merge keeps positions: output (i, j) reads (i, j) of every input.
     public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask { mask }
+    public func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask] {
+        inputs.map { _ in mask }
+    }
 }
 
 /// An instantiated merge: forward over one tensor per input, backward to one gradient per input.

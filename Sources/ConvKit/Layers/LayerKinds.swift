@@ -30,6 +30,7 @@ public enum LayerKinds {
         LayerKind(Sequential.self),
         LayerKind(Concat.self),
         LayerKind(Add.self),
+        LayerKind(Mul.self),
         LayerKind(Residual.self),
     ]
 

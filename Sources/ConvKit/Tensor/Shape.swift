@@ -10,6 +10,9 @@ public struct Shape: Hashable, Sendable, CustomStringConvertible, ExpressibleByA
     /// Number of dimensions (3 for C×H×W, 1 for a feature vector).
     public var rank: Int { dimensions.count }
 
+    /// The size of dimension `axis` (0 is C for C×H×W); `axis` must be below ``rank``.
+    public subscript(axis: Int) -> Int { dimensions[axis] }
+
     /// Number of elements; throws if the product does not fit in `Int`.
     public func elementCount() throws -> Int {
         try dimensions.reduce(1) { try Checked.multiply($0, $1, "element count of \(self)") }

@@ -68,7 +68,36 @@ import Testing
                                  Flatten("f"), Linear("fc", nil, 3)]),
         Sequential(name: "joined", [Conv2d("a", nil, 2, kernel: 1), Conv2d("b", nil, 3, kernel: 3, padding: 1), Concat(name: "cat", branches: [])],
                    inputs: ["b": ["input"], "cat": ["a", "b", "input"]]),
+        // Squeeze-and-excitation: the C×1×1 gate first (torchvision's `scale * input`), then second.
+        squeezeExcitation(gateFirst: true),
+        squeezeExcitation(gateFirst: false),
+        // A product of two full-size tensors.
+        Sequential(name: "product", [Conv2d("a", nil, 3, kernel: 3, padding: 1), Tanh("t"), Conv2d("b", nil, 3, kernel: 1), Mul("m")],
+                   inputs: ["m": ["t", "b"]]),
     ]
+
+    /// conv → tanh → global average → 1×1 conv 4→2 → tanh → 1×1 conv 2→4 → sigmoid, times the tanh's output.
+    static func squeezeExcitation(gateFirst: Bool) -> Sequential {
+        Sequential(name: "se", [Conv2d("a", nil, 4, kernel: 3, padding: 1), Tanh("t"), AdaptiveAvgPool2d("squeeze", outputSize: Size2(1)),
+                                Conv2d("fc1", nil, 2, kernel: 1), Tanh("r"), Conv2d("fc2", nil, 4, kernel: 1), Sigmoid("gate"), Mul("scale")],
+                   inputs: ["scale": gateFirst ? ["gate", "t"] : ["t", "gate"]])
+    }
+
+    /// A broadcast product: shape, cost, and positions (every output position reads the gate's one
+    /// pixel, so one output pixel of `scale` sees the whole 4×4 input through the squeeze).
+    @Test func squeezeExcitationShapesCostsAndPositions() throws {
+        let model = Architecture(name: "se", input: [2, 4, 4], body: Self.squeezeExcitation(gateFirst: true))
+        let summary = try Summary(model)
+        let row = try #require(summary.rows.last)
+        #expect(row.kind == "Mul" && row.output == [4, 4, 4])
+        // units 4·4·4 = 64, connections 2·64 = 128, no parameters and no MACs.
+        #expect(row.cost.units.value == 64 && row.cost.connections.value == 128 && row.cost.macs.value == 0 && row.cost.params == 0)
+        let map = try ReceptiveFieldMap(model, layer: "scale", at: (0, 0))
+        #expect(map.inputMask.count == 16)
+        let bad = Sequential(name: "", [Conv2d("a", nil, 4, kernel: 3), AdaptiveAvgPool2d("g", outputSize: Size2(1)), Conv2d("b", nil, 3, kernel: 1), Mul("m")],
+                             inputs: ["m": ["b", "a"]])
+        #expect(throws: ConvKitError.self) { try Summary(Architecture(name: "bad", input: [2, 5, 5], body: bad)) }
+    }
 
     @Test(arguments: gradientCases.indices)
     func gradientsThroughGraphs(index: Int) throws {
