@@ -34,6 +34,15 @@ public func copyElements(_ source: [Float], from sourceOffset: Int, into target:
     }
 }
 
+/// target[offset ..< offset + count] = value. The range must lie inside the array.
+public func fillElements(_ target: inout [Float], at offset: Int, count: Int, with value: Float) {
+    precondition(count >= 0 && offset >= 0 && offset + count <= target.count, "fillElements: range outside the buffer")
+    guard count > 0 else { return }
+    target.withUnsafeMutableBufferPointer { (to: inout UnsafeMutableBufferPointer<Float>) in
+        (to.baseAddress! + offset).update(repeating: value, count: count)
+    }
+}
+
 /// Sets every element of `buffer` to +0 (one memset-style fill; no reallocation).
 public func setToZero(_ buffer: inout [Float]) {
     buffer.withUnsafeMutableBufferPointer { $0.update(repeating: 0) }

@@ -24,6 +24,14 @@ public struct Concat: LayerBlock {
 
     public func inputOfPart(_ index: Int, blockInput: Shape, earlierOutputs: [Shape]) -> Shape { blockInput }
 
+    public func outputShape(forInputs inputs: [Shape], path: String) throws -> Shape {
+        guard branches.isEmpty else { return try outputShape(for: inputs.first ?? [], path: path) }
+        guard inputs.count >= 2 else {
+            throw ConvKitError.invalidLayer(layer: path, reason: "concat needs at least one branch, or two or more inputs")
+        }
+        return try ConcatJoin(name: name, branchPaths: []).outputShape(for: inputs, path: path)
+    }
+
     public func expand(into graph: inout LayerGraph, inputs: [Int], path: String) throws -> Int {
         let join = ConcatJoin(name: name, branchPaths: branches.map { joinPath(path, $0.name) })
         let nodePath = path.isEmpty ? "concat" : path

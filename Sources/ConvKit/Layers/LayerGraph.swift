@@ -60,9 +60,18 @@ public protocol LayerBlock: Layer {
     /// Adds the block's nodes to `graph`, reading `inputs` (node references), and returns the
     /// reference of its output. `path` is the block's dotted name.
     func expand(into graph: inout LayerGraph, inputs: [Int], path: String) throws -> Int
+    /// The output shape when the block reads `inputs` (several only for blocks that join named
+    /// inputs, like a concat without branches).
+    func outputShape(forInputs inputs: [Shape], path: String) throws -> Shape
 }
 
 extension LayerBlock {
+    public func outputShape(forInputs inputs: [Shape], path: String) throws -> Shape {
+        guard inputs.count == 1 else {
+            throw ConvKitError.invalidLayer(layer: path, reason: "\(kind) reads one input, but \(inputs.count) are named")
+        }
+        return try outputShape(for: inputs[0], path: path)
+    }
     public func outputShape(for input: Shape, path: String) throws -> Shape {
         try LayerGraph(block: self, path: path).outputShape(for: input)
     }
@@ -114,7 +123,8 @@ public struct LayerGraph {
     /// Appends the layers of `sequential`, named under `path`, reading `input`; returns the
     /// reference of its output (its last layer's, or `input` when it is empty). A layer reads the
     /// layer before it unless ``Sequential/inputs`` names what it reads: earlier layers of the
-    /// same list, or `input` (what the list itself reads).
+    /// same list, nodes inside them by dotted name relative to the list (`split.1`), or `input`
+    /// (what the list itself reads).
     public mutating func add(_ sequential: Sequential, path: String, input: Int) throws -> Int {
         try sequential.checkUniqueNames(path: path)
         let names = Set(sequential.layers.map(\.name))
@@ -122,6 +132,9 @@ public struct LayerGraph {
             throw ConvKitError.invalidLayer(layer: joinPath(path, key), reason: "names inputs but there is no such layer in \(path.isEmpty ? "the model" : "'\(path)'")")
         }
         var defined: [String: Int] = [:]
+        // Nodes inside earlier blocks, by their dotted names relative to this list (`split.1`, `block.conv1`).
+        var inner: [String: Int] = [:]
+        let prefix = path.isEmpty ? "" : path + "."
         var previous = input
         for child in sequential.layers {
             let childPath = joinPath(path, child.name)
@@ -132,7 +145,7 @@ public struct LayerGraph {
                 }
                 sources = try named.map { name in
                     if name == Sequential.inputName { return input }
-                    if let reference = defined[name] { return reference }
+                    if let reference = defined[name] ?? inner[name] { return reference }
                     if names.contains(name) {
                         throw ConvKitError.invalidLayer(layer: childPath, reason: "input '\(name)' is defined later (layers may only read earlier layers: a graph has no cycles)")
                     }
@@ -141,6 +154,7 @@ public struct LayerGraph {
                 }
             }
             let output: Int
+            let firstNode = nodes.count
             switch child {
             case let nested as Sequential:
                 output = try add(nested, path: childPath, input: try single(sources, childPath, child.kind))
@@ -152,6 +166,9 @@ public struct LayerGraph {
                 output = addNode(leaf, path: childPath, inputs: [try single(sources, childPath, child.kind)])
             default:
                 throw ConvKitError.invalidLayer(layer: childPath, reason: "\(child.kind) is neither a leaf layer, a block nor a sequential")
+            }
+            for index in firstNode..<nodes.count where nodes[index].path.hasPrefix(prefix) {
+                inner[String(nodes[index].path.dropFirst(prefix.count))] = index
             }
             defined[child.name] = output
             previous = output

@@ -71,7 +71,7 @@ enum LayerSpec {
         for (index, node) in inputNodes {
             let name = layers[index].name
             for (item, input) in zip(try node.list(inputsKey), inputs[name] ?? []) where input != Sequential.inputName {
-                guard let at = position[input] else {
+                guard let at = position[input] ?? Self.owner(of: input, among: layers, position: position) else {
                     let earlier = [Sequential.inputName] + layers[..<index].map(\.name)
                     throw item.error("layer '\(name)': unknown input '\(input)' (it may read: \(earlier.joined(separator: ", ")))")
                 }
@@ -81,6 +81,29 @@ enum LayerSpec {
             }
         }
         return Sequential(name: "", layers, inputs: inputs)
+    }
+
+    /// The position of the earlier block or sequential that holds the node `dotted` (`split.1`,
+    /// `block.conv1`: a dotted name relative to the list), or `nil` when none does.
+    static func owner(of dotted: String, among layers: [any Layer], position: [String: Int]) -> Int? {
+        var end = dotted.lastIndex(of: ".")
+        while let dot = end {
+            let head = String(dotted[..<dot])
+            if let at = position[head] {
+                let layer = layers[at]
+                let graph: LayerGraph?
+                if let sequential = layer as? Sequential {
+                    graph = try? LayerGraph(sequential, path: head)
+                } else if let block = layer as? any LayerBlock {
+                    graph = try? LayerGraph(block: block, path: head)
+                } else {
+                    graph = nil
+                }
+                return graph?.nodes.contains { $0.path == dotted } == true ? at : nil
+            }
+            end = dotted[..<dot].lastIndex(of: ".")
+        }
+        return nil
     }
 
     private static func unknownType(_ type: String, _ node: SpecNode) -> ConvKitError {

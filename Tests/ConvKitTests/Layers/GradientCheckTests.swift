@@ -52,6 +52,8 @@ import Testing
         Case(layer: Hardswish("hardswish"), input: [2, 3, 3], distinct: true, start: -4.45, spacing: 0.25),
         Case(layer: SiLU("silu"), input: [2, 3, 3]),
         Case(layer: Dropout("dropout", probability: 0.4), input: [20]),
+        Case(layer: DropPath("droppath", probability: 0.5), input: [2, 3, 3], batch: 4),
+        Case(layer: ChannelShuffle("shuffle", groups: 3), input: [6, 2, 2]),
         Case(layer: Flatten("flatten"), input: [2, 3, 3]),
         Case(layer: BatchNorm("bn2d", .two), input: [3, 3, 3], batch: 3),
         Case(layer: BatchNorm("bn2d-eval", .two), input: [3, 3, 3], training: false, batch: 3),

@@ -71,6 +71,10 @@ import Testing
         // Squeeze-and-excitation: the C×1×1 gate first (torchvision's `scale * input`), then second.
         squeezeExcitation(gateFirst: true),
         squeezeExcitation(gateFirst: false),
+        // ShuffleNet v2's unit: split, one chunk through a conv, concat, shuffle.
+        Sequential(name: "shuffle", [Conv2d("a", nil, 4, kernel: 1), Tanh("t"), Split("s", chunks: 2), Conv2d("b", nil, 2, kernel: 3, padding: 1),
+                                     Tanh("u"), Concat(name: "cat", branches: []), ChannelShuffle("shuffle", groups: 2)],
+                   inputs: ["b": ["s.1"], "cat": ["s.0", "u"]]),
         // A product of two full-size tensors.
         Sequential(name: "product", [Conv2d("a", nil, 3, kernel: 3, padding: 1), Tanh("t"), Conv2d("b", nil, 3, kernel: 1), Mul("m")],
                    inputs: ["m": ["t", "b"]]),
@@ -81,6 +85,33 @@ import Testing
         Sequential(name: "se", [Conv2d("a", nil, 4, kernel: 3, padding: 1), Tanh("t"), AdaptiveAvgPool2d("squeeze", outputSize: Size2(1)),
                                 Conv2d("fc1", nil, 2, kernel: 1), Tanh("r"), Conv2d("fc2", nil, 4, kernel: 1), Sigmoid("gate"), Mul("scale")],
                    inputs: ["scale": gateFirst ? ["gate", "t"] : ["t", "gate"]])
+    }
+
+    /// Channel shuffle's permutation as torchvision's `x.view(N, g, C/g, H, W).transpose(1, 2)`:
+    /// 6 channels in 2 groups → output channels read 0, 3, 1, 4, 2, 5; a split's chunks are named
+    /// NAME.k and read by later layers; a shuffle or split that does not divide is an error.
+    @Test func shuffleAndSplit() throws {
+        #expect(ChannelShuffle.order(channels: 6, groups: 2) == [0, 3, 1, 4, 2, 5])
+        #expect(ChannelShuffle.order(channels: 6, groups: 3) == [0, 2, 4, 1, 3, 5])
+        let network = try Network(Architecture(name: "s", input: [6, 1, 1], layers: [ChannelShuffle("shuffle", groups: 2)]), seed: 1)
+        var context = RunContext(training: false)
+        let x = try Tensor(shape: [1, 6, 1, 1], values: [0, 1, 2, 3, 4, 5])
+        #expect(try network.forward(x, &context).storage == [0, 3, 1, 4, 2, 5])
+        let yaml = """
+            input: [4, 3, 3]
+            layers:
+              - {type: split, name: s, chunks: 2}
+              - {type: conv2d, name: b, out_channels: 2, kernel_size: 3, padding: 1, inputs: [s.1]}
+              - {type: concat, name: cat, inputs: [s.0, b]}
+              - {type: channelshuffle, name: shuffle, groups: 2}
+            """
+        let model = try ModelSpec.parse(yaml: yaml, file: "unit.yaml")
+        let summary = try Summary(model)
+        #expect(summary.rows.map(\.name) == ["s.0", "s.1", "b", "cat", "shuffle"])
+        #expect(summary.rows.map(\.output) == [[2, 3, 3], [2, 3, 3], [2, 3, 3], [4, 3, 3], [4, 3, 3]])
+        #expect(try SpecEmitter.emit(ModelSpec.parse(yaml: try SpecEmitter.emit(model), file: "again.yaml")) == (try SpecEmitter.emit(model)))
+        #expect(throws: ConvKitError.self) { try Summary(Architecture(name: "bad", input: [5, 2, 2], layers: [ChannelShuffle("x", groups: 2)])) }
+        #expect(throws: ConvKitError.self) { try Summary(Architecture(name: "bad", input: [5, 2, 2], layers: [Split("x", chunks: 2)])) }
     }
 
     /// A broadcast product: shape, cost, and positions (every output position reads the gate's one

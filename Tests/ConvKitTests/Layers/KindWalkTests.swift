@@ -13,12 +13,22 @@ import Testing
 
     static let cases = LayerKinds.all.map { Case(type: $0.type) }
 
-    /// The kind's example as a model: merges read two earlier element-wise layers.
+    /// The kind's example as a model: merges read two earlier element-wise layers; a kind with
+    /// several outputs (a split's chunks) is followed by a concat of all of them, so that every
+    /// output reaches the loss.
     static func model(_ type: String) throws -> (Architecture, layer: any Layer) {
         let kind = try #require(LayerKinds.all.first { $0.type == type })
         let (layer, input) = kind.example()
         if layer is any MergeLayer {
             let body = Sequential(name: "", [Tanh("p"), Sigmoid("q"), layer], inputs: [layer.name: ["p", "q"]])
+            return (Architecture(name: type, input: input, body: body), layer)
+        }
+        let graph = try LayerGraph(Sequential(name: "", [layer]))
+        let read = Set(graph.nodes.flatMap(\.inputs))
+        let unread = graph.nodes.indices.filter { !read.contains($0) && $0 != graph.output }
+        if !unread.isEmpty {
+            let joined = [graph.nodes[graph.output].path] + unread.map { graph.nodes[$0].path }
+            let body = Sequential(name: "", [layer, Concat(name: "all", branches: [])], inputs: ["all": joined])
             return (Architecture(name: type, input: input, body: body), layer)
         }
         return (Architecture(name: type, input: input, layers: [layer]), layer)

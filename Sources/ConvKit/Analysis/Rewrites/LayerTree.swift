@@ -92,6 +92,7 @@ enum LayerTree {
                 let layerShapes = position == 0 ? inputShapes : [previousShape]
                 if checkShapes { previousShape = try outputShape(of: layer, inputs: layerShapes, path: joinPath(path, layer.name)) }
                 shapes[layer.name] = previousShape
+                if checkShapes, layerShapes.count == 1 { try recordInnerShapes(of: layer, input: layerShapes[0], into: &shapes) }
                 layers.append(layer)
             }
             if let last = replacement.last, last.name != child.name { renamed[child.name] = last.name }
@@ -101,9 +102,26 @@ enum LayerTree {
         return (rebuilt, previousShape)
     }
 
+    /// The output shapes of the nodes inside a block or sequential, by their dotted names relative
+    /// to the list (`split.1`), which later layers of the list may read.
+    private static func recordInnerShapes(of layer: any Layer, input: Shape, into shapes: inout [String: Shape]) throws {
+        let graph: LayerGraph
+        if let sequential = layer as? Sequential {
+            graph = try LayerGraph(sequential, path: layer.name)
+        } else if let block = layer as? any LayerBlock {
+            graph = try LayerGraph(block: block, path: layer.name)
+        } else {
+            return
+        }
+        for (node, shape) in zip(graph.nodes, try graph.shapes(for: input)) where shapes[node.path] == nil {
+            shapes[node.path] = shape
+        }
+    }
+
     /// The output shape of one (possibly merging) layer for the given input shapes.
     private static func outputShape(of layer: any Layer, inputs: [Shape], path: String) throws -> Shape {
         if let merge = layer as? any MergeLayer { return try merge.outputShape(for: inputs, path: path) }
+        if let block = layer as? any LayerBlock { return try block.outputShape(forInputs: inputs, path: path) }
         return try layer.outputShape(for: inputs.first ?? [], path: path)
     }
 
