@@ -108,7 +108,7 @@ public struct ReceptiveFieldMap: Sendable {
             guard let mask = masks[index] else { continue }
             let node = graph.nodes[index]
             steps.append(Step(layer: node.path, kind: node.layer.kind, shape: shapes[index], mask: mask))
-            var reads: [PixelMask] = []
+            var reads: [PixelMask?] = []
             if let merge = node.layer as? any MergeLayer {
                 reads = try merge.inputPositions(of: mask, inputs: node.inputs.map(shape), output: shapes[index], path: node.path)
             } else {
@@ -119,6 +119,7 @@ public struct ReceptiveFieldMap: Sendable {
                 reads = [try node.layer.inputPositions(of: mask, input: before, output: shapes[index], path: node.path)]
             }
             for (source, read) in zip(node.inputs, reads) {
+                guard let read else { continue }
                 if source == LayerGraph.graphInput {
                     inputMask = inputMask.map { $0.union(read) } ?? read
                 } else {

@@ -13,9 +13,13 @@ public protocol MergeLayer: LeafLayer {
     func shapeFormula(inputs: [Shape], output: Shape) -> [String]
     /// The runtime for input shapes `inputs` (per example).
     func makeMergeRuntime(inputs: [Shape], path: String) throws -> any MergeRuntime
-    /// Which positions of each input (in order) the output positions in `mask` read. Default: the
-    /// same positions of every input (add, concat).
-    func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask]
+    /// Which positions of each input (in order) the output positions in `mask` read; `nil` for an
+    /// input whose values are not read (a crop's size reference). Default: the same positions of
+    /// every input (add, concat).
+    func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask?]
+    /// The receptive field of the output given the inputs' fields. Default: the largest over the
+    /// inputs, per axis.
+    func receptiveField(merging fields: [ReceptiveField], inputs: [Shape], path: String) throws -> ReceptiveField
 }
 
 extension MergeLayer {
@@ -26,8 +30,11 @@ extension MergeLayer {
     public func shapeFormula(input: Shape, output: Shape) -> [String] { shapeFormula(inputs: [input], output: output) }
     /// A merge keeps positions: output (i, j) reads (i, j) of every input.
     public func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask { mask }
-    public func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask] {
+    public func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask?] {
         inputs.map { _ in mask }
+    }
+    public func receptiveField(merging fields: [ReceptiveField], inputs: [Shape], path: String) throws -> ReceptiveField {
+        fields.dropFirst().reduce(fields[0]) { $0.union($1) }
     }
 }
 
@@ -206,7 +213,7 @@ public struct LayerGraph {
     }
 
     /// Appends one summary row per node, in execution order; returns the state of the output.
-    /// The receptive field (and jump) at a merge is the largest over its inputs, per axis.
+    /// The receptive field (and jump) at a merge is the merge's rule (the largest over its inputs, per axis, unless it says otherwise).
     public func analyze(_ start: AnalysisState, into rows: inout [SummaryRow]) throws -> AnalysisState {
         var states: [AnalysisState] = []
         states.reserveCapacity(nodes.count)
@@ -217,7 +224,7 @@ public struct LayerGraph {
                 let shapes = inputs.map(\.shape)
                 let output = try merge.outputShape(for: shapes, path: node.path)
                 let cost = try merge.cost(inputs: shapes, output: output, path: node.path)
-                let field = inputs.dropFirst().reduce(inputs[0].field) { $0.union($1.field) }
+                let field = try merge.receptiveField(merging: inputs.map(\.field), inputs: shapes, path: node.path)
                 rows.append(SummaryRow(name: node.path, kind: merge.kind, input: state(node.shownInput).shape, output: output,
                                        cost: cost, field: field, shapeNotes: merge.shapeFormula(inputs: shapes, output: output),
                                        inputs: inputs.map(\.source)))

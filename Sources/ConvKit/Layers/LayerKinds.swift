@@ -34,6 +34,7 @@ public enum LayerKinds {
         LayerKind(Concat.self),
         LayerKind(Add.self),
         LayerKind(Mul.self),
+        LayerKind(CenterCrop.self),
         LayerKind(Residual.self),
     ]
 

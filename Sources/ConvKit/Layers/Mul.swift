@@ -45,7 +45,7 @@ public struct Mul: MergeLayer, InstantiableLayer {
 
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField { field }
 
-    public func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask] {
+    public func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask?] {
         inputs.map { $0 == output ? mask : mask.collapsedToOrigin() }
     }
 

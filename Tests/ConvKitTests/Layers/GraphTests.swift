@@ -75,6 +75,9 @@ import Testing
         Sequential(name: "shuffle", [Conv2d("a", nil, 4, kernel: 1), Tanh("t"), Split("s", chunks: 2), Conv2d("b", nil, 2, kernel: 3, padding: 1),
                                      Tanh("u"), Concat(name: "cat", branches: []), ChannelShuffle("shuffle", groups: 2)],
                    inputs: ["b": ["s.1"], "cat": ["s.0", "u"]]),
+        // U-Net's copy-and-crop: the input cropped to a valid conv's output and added to it.
+        Sequential(name: "crop", [Conv2d("a", nil, 2, kernel: 3), CenterCrop("c"), Add("sum")], inputs: ["c": ["input", "a"], "sum": ["a", "c"]]),
+        Sequential(name: "crop-size", [CenterCrop("c", size: Size2(2, 3)), Conv2d("a", nil, 2, kernel: 1)]),
         // A product of two full-size tensors.
         Sequential(name: "product", [Conv2d("a", nil, 3, kernel: 3, padding: 1), Tanh("t"), Conv2d("b", nil, 3, kernel: 1), Mul("m")],
                    inputs: ["m": ["t", "b"]]),
@@ -112,6 +115,25 @@ import Testing
         #expect(try SpecEmitter.emit(ModelSpec.parse(yaml: try SpecEmitter.emit(model), file: "again.yaml")) == (try SpecEmitter.emit(model)))
         #expect(throws: ConvKitError.self) { try Summary(Architecture(name: "bad", input: [5, 2, 2], layers: [ChannelShuffle("x", groups: 2)])) }
         #expect(throws: ConvKitError.self) { try Summary(Architecture(name: "bad", input: [5, 2, 2], layers: [Split("x", chunks: 2)])) }
+    }
+
+    /// Crop offsets as torchvision's `int(round(margin / 2))` (halves to even): margins 8 → 4,
+    /// 5 → 2 (2.5 rounds to 2), 7 → 4 (3.5 rounds to 4), 1 → 0, 3 → 2. U-Net's first crop, 64 → 56:
+    /// rows 4 ..< 60. The crop's field is x's alone; its reference is not read.
+    @Test func centerCropOffsetsFieldAndPositions() throws {
+        #expect([8, 5, 7, 1, 3, 0].map { CenterCrop.offset(margin: $0) } == [4, 2, 4, 0, 2, 0])
+        let crop = CenterCrop("crop")
+        #expect(try crop.outputShape(for: [[64, 64, 64], [128, 56, 56]], path: "crop") == [64, 56, 56])
+        #expect(crop.shapeFormula(inputs: [[64, 64, 64], [128, 56, 56]], output: [64, 56, 56]).first?.hasPrefix("rows 4 ..< 60, columns 4 ..< 60") == true)
+        #expect(throws: ConvKitError.self) { try crop.outputShape(for: [[2, 4, 4], [2, 5, 4]], path: "crop") }
+        #expect(throws: ConvKitError.self) { try crop.outputShape(for: [[2, 4, 4]], path: "crop") }
+        // input 1×6×6 → conv 5×5 (field 5) ; the crop of the input to 2×2 has field 1, and reads (2, 2).
+        let body = Sequential(name: "", [Conv2d("big", nil, 1, kernel: 5), CenterCrop("c")], inputs: ["c": ["input", "big"]])
+        let model = Architecture(name: "crop", input: [1, 6, 6], body: body)
+        let row = try #require(try Summary(model).rows.last)
+        #expect(row.output == [1, 2, 2] && row.field.size.height == 1)
+        let map = try ReceptiveFieldMap(model, layer: "c", at: (0, 0))
+        #expect(map.inputMask.count == 1 && map.inputMask[2, 2])
     }
 
     /// A broadcast product: shape, cost, and positions (every output position reads the gate's one
