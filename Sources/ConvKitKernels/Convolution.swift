@@ -45,6 +45,7 @@ public struct ConvolutionShape: Sendable, Equatable {
     public var imagesPerBlock: Int {
         if algorithm.isWinograd { return max(1, (256 + winogradTiles - 1) / winogradTiles) }
         if algorithm == .direct { return directImagesPerBlock }
+        if algorithm == .depthwise { return 1 }
         let p = window.columnCount
         return p < 100 ? max(1, (256 + p - 1) / p) : 1
     }
@@ -55,7 +56,7 @@ public struct ConvolutionShape: Sendable, Equatable {
         switch algorithm {
         case .im2col: return groups * columnMatrixCount
         case .winograd, .winograd4: return winogradPlanes * inputChannels * winogradTiles
-        case .direct: return 0
+        case .direct, .depthwise: return 0
         }
     }
 
@@ -77,6 +78,7 @@ public struct ConvolutionShape: Sendable, Equatable {
     public func columnsCount(batch: Int, threads: Int, keepColumns: Bool) -> Int {
         if algorithm.isWinograd { return winogradWorkspaceCount(batch: batch, threads: threads, keep: keepColumns) }
         if algorithm == .direct { return directWorkspaceCount(batch: batch, threads: threads) }
+        if algorithm == .depthwise { return depthwiseWorkspaceCount(batch: batch, threads: threads) }
         let scratch = imagesPerBlock > 1 ? chunks(batch: batch, threads: threads) * (outputChannels / groups) * imagesPerBlock * window.columnCount : 0
         return scratchOffset(batch: batch, threads: threads, keepColumns: keepColumns) + scratch
     }
@@ -114,6 +116,9 @@ public func convolutionForward(_ x: [Float], weight: [Float], bias: [Float]?, _ 
     }
     defer {
         if relu { reluInPlace(&y, count: n * o * p, chunks: chunks, threads: threads) }
+    }
+    if conv.algorithm == .depthwise {
+        return depthwiseForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, threads: threads)
     }
     if conv.algorithm.isWinograd {
         return winogradForward(x, weight: weight, bias: bias, conv, batch: n, y: &y, workspace: &columns, keep: keep, threads: threads)
@@ -203,6 +208,10 @@ public func convolutionBackward(_ dy: [Float], input x: [Float], weight: [Float]
         return winogradBackward(dy, input: x, weight: weight, conv, batch: n, weightGradient: &weightGradient, biasGradient: &biasGradient,
                                 mask: mask, dx: &dx, needsInputGradient: needsInput, workspace: &columns, kept: columnsKept,
                                 partialWeights: &partialWeights, partialBiases: &partialBiases, threads: threads)
+    }
+    if conv.algorithm == .depthwise {
+        return depthwiseBackward(dy, input: x, weight: weight, conv, batch: n, weightGradient: &weightGradient, biasGradient: &biasGradient,
+                                 mask: mask, dx: &dx, needsInputGradient: needsInput, workspace: &columns, threads: threads)
     }
     if conv.algorithm == .direct {
         return directBackward(dy, input: x, weight: weight, conv, batch: n, weightGradient: &weightGradient, biasGradient: &biasGradient,

@@ -19,6 +19,10 @@ import Foundation
 ///   ungrouped convolutions: no column matrix; each output is the same sum of C·kh·kw products
 ///   as im2col's, in the same order (with fused multiply-adds on AVX2 and AVX-512), over zero
 ///   padding that is copied in.
+/// - ``depthwise``: depthwise convolution (C/groups = 1: each output channel reads one input
+///   channel), any kernel, stride, padding and dilation: each plane slides its kernel over a
+///   zero-padded copy (see `depthwise.c`) instead of one single-row GEMM per group; outputs are
+///   sums of the kh·kw products in tap order, as im2col's.
 ///
 /// ``preferred(window:groups:outputChannels:)`` picks per shape; `CONVKIT_CONVOLUTION` forces one.
 public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
@@ -26,11 +30,12 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     case winograd
     case winograd4
     case direct
+    case depthwise
 
     /// Whether this is one of the Winograd algorithms (``winograd``, ``winograd4``).
     public var isWinograd: Bool { self == .winograd || self == .winograd4 }
 
-    /// The environment variable that forces an algorithm: `im2col`, `winograd`, `winograd4`, `direct`
+    /// The environment variable that forces an algorithm: `im2col`, `winograd`, `winograd4`, `direct`, `depthwise`
     /// (where it applies; other shapes keep im2col) or `auto` (the default, the per-shape rule).
     public static let environmentVariable = "CONVKIT_CONVOLUTION"
 
@@ -41,6 +46,8 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
         case .winograd, .winograd4:
             return groups == 1 && g.kernelHeight == 3 && g.kernelWidth == 3 && g.strideHeight == 1 && g.strideWidth == 1
                 && g.dilationHeight == 1 && g.dilationWidth == 1 && g.outputHeight > 0 && g.outputWidth > 0
+        case .depthwise:
+            return groups > 1 && g.channels == 1 && g.outputHeight > 0 && g.outputWidth > 0
         case .direct:
             return groups == 1 && g.strideHeight == 1 && g.strideWidth == 1 && g.dilationHeight == 1 && g.dilationWidth == 1
                 && g.outputHeight > 0 && g.outputWidth > 0
@@ -48,7 +55,7 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
     }
 
     /// The algorithm for a shape: the forced one when `CONVKIT_CONVOLUTION` names one that supports
-    /// it, else the measured rule (README "Performance"): F(4×4, 3×3) for 3×3 layers with enough
+    /// it, else the measured rule (README "Performance"): depthwise convolution wherever it applies; F(4×4, 3×3) for 3×3 layers with enough
     /// channels (``winograd4MinimumProductsPerValue``) on maps of at least ``winograd4MinimumSide``;
     /// else F(2×2, 3×3) where both channel counts are at least ``winogradMinimumChannels`` (narrower
     /// layers, an RGB input, spend more on the transforms than the products save) and the map is large
@@ -60,7 +67,9 @@ public enum ConvolutionAlgorithm: String, Sendable, CaseIterable {
         case .some(.winograd): return Self.winograd.supports(window: g, groups: groups) ? .winograd : .im2col
         case .some(.winograd4): return Self.winograd4.supports(window: g, groups: groups) ? .winograd4 : .im2col
         case .some(.direct): return Self.direct.supports(window: g, groups: groups) ? .direct : .im2col
+        case .some(.depthwise): return Self.depthwise.supports(window: g, groups: groups) ? .depthwise : .im2col
         case .none:
+            if Self.depthwise.supports(window: g, groups: groups) { return .depthwise }
             if Self.winograd4.supports(window: g, groups: groups)
                 && Double(g.channels * outputChannels) / Double(g.channels + outputChannels) >= winograd4MinimumProductsPerValue
                 && min(g.outputHeight, g.outputWidth) >= winograd4MinimumSide {

@@ -209,6 +209,21 @@ void ck_gelu_forward(ck_engine engine, const float *x, float *y, long count, boo
 void ck_gelu_backward(ck_engine engine, const float *x, const float *dy, float *dx, long count, bool tanh_approximation);
 
 /// A chunk of parallel work: called with the caller's context and the chunk index.
+/// Depthwise convolution (depthwise.c). A plane is padded into `xpad`, `pitch` floats per row, its
+/// first pixel at (top, left); the rest of `xpad` must hold zeros (the caller zeroes it once).
+void ck_depthwise_pad(const float *x, long height, long width, long top, long left, long pitch, float *xpad);
+/// The interior of a padded plane copied back out (the input gradient of a plane).
+void ck_depthwise_unpad(const float *xpad, long height, long width, long top, long left, long pitch, float *x);
+/// y (oh × ow) = the kh × kw window (strides sh, sw; dilations dh, dw) of the padded plane times w, plus bias.
+void ck_depthwise_forward(ck_engine engine, const float *xpad, long pitch, const float *w, long kh, long kw, long sh, long sw,
+                          long dh, long dw, long oh, long ow, float bias, float *y);
+/// dxpad += the transposed window of dy (oh × ow) with w: the input gradient of one output plane, padded.
+void ck_depthwise_input_gradient(ck_engine engine, const float *dy, long pitch, const float *w, long kh, long kw, long sh, long sw,
+                                 long dh, long dw, long oh, long ow, float *dxpad);
+/// dwgrad (kh·kw) += Σ dy · window of xpad, and *db += Σ dy unless db is NULL.
+void ck_depthwise_weight_gradient(ck_engine engine, const float *dy, const float *xpad, long pitch, long kh, long kw, long sh,
+                                  long sw, long dh, long dw, long oh, long ow, float *dwgrad, float *db);
+
 typedef void (*ck_chunk_fn)(void *context, long chunk);
 
 /// Runs fn(context, chunk) for chunk in 0..<chunks on up to `threads` threads of a persistent

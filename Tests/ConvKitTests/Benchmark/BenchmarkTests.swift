@@ -88,6 +88,6 @@ import Testing
     @Test func convolutionAlgorithmIsChecked() throws {
         for value in ["auto", "im2col", "winograd", "winograd4", "direct"] { try KernelEngine.checkEnvironment(["CONVKIT_CONVOLUTION": value]) }
         let unknown = expectConvKitError { try KernelEngine.checkEnvironment(["CONVKIT_CONVOLUTION": "fft"]) }
-        #expect(unknown == .invalidArgument(name: "CONVKIT_CONVOLUTION", reason: "'fft' is not one of auto, im2col, winograd, winograd4, direct"))
+        #expect(unknown == .invalidArgument(name: "CONVKIT_CONVOLUTION", reason: "'fft' is not one of auto, im2col, winograd, winograd4, direct, depthwise"))
     }
 }

@@ -27,6 +27,9 @@ import Testing
         Case(layer: Conv2d("strided", 2, 2, kernel: 3, stride: 2, padding: 1), input: [2, 7, 6]),
         Case(layer: Conv2d("dilated", 1, 2, kernel: 3, padding: 2, dilation: 2), input: [1, 6, 6]),
         Case(layer: Conv2d("grouped", 4, 6, kernel: 3, padding: 1, groups: 2), input: [4, 4, 4]),
+        // Depthwise (the depthwise kernel under the default rule): stride 1, and stride 2 with C_out = 2·C.
+        Case(layer: Conv2d("depthwise", 3, 3, kernel: 3, padding: 1, groups: 3), input: [3, 5, 5]),
+        Case(layer: Conv2d("depthwise-s2", 2, 4, kernel: 3, stride: 2, padding: 1, groups: 2), input: [2, 6, 5]),
         Case(layer: Conv2d("nobias", inChannels: 2, outChannels: 2, kernel: Size2(2, 3), stride: Size2(1, 2), padding: .same, bias: false), input: [2, 5, 6]),
         Case(layer: Conv2d("table", inChannels: 3, outChannels: 2, kernel: Size2(3), connectionTable: [[0, 2], [1]]), input: [3, 5, 5]),
         Case(layer: Linear("fc", 7, 4), input: [7]),
