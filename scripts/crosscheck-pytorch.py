@@ -228,6 +228,10 @@ def random_stack(rng):
     return {"name": "random", "input": [c, h, w], "layers": spec_layers}, nn.Sequential(*modules, nn.Flatten()), (c, h, w)
 
 
+# Zoo models that are torchvision's own builders (weights=None), compared on 3×224×224.
+TORCHVISION_TWINS = ["mobilenet_v2", "mobilenet_v3_small"]
+
+
 def main():
     failures = []
     check("lenet5", convkit("lenet5"), LeNet(), (3, 32, 32), failures)
@@ -243,9 +247,11 @@ def main():
     check("resnet20-cifar", convkit("resnet20-cifar"), resnet_cifar(3), (3, 32, 32), failures)
     check("resnet56-cifar", convkit("resnet56-cifar"), resnet_cifar(9), (3, 32, 32), failures)
     check("airbench94", convkit("airbench94"), airbench94(), (3, 32, 32), failures)
+    for name in TORCHVISION_TWINS:
+        check(name, convkit(name), getattr(torchvision.models, name)(weights=None), (3, 224, 224), failures)
     zoo = subprocess.run([CONVKIT, "models"], check=True, capture_output=True, text=True).stdout.split("\n")
     twins = {"lenet5", "lenet5-1998", "alexnet", "alexnet-torchvision", "vgg16", "inception-naive", "inception-bottleneck",
-             "resnet18", "resnet34", "resnet50", "resnet20-cifar", "resnet56-cifar", "airbench94"}
+             "resnet18", "resnet34", "resnet50", "resnet20-cifar", "resnet56-cifar", "airbench94"} | set(TORCHVISION_TWINS)
     untwinned = [line.split()[0] for line in zoo if line.strip() and line.split()[0] not in twins]
     if untwinned:
         print(f"no PyTorch twin (not compared): {', '.join(untwinned)}")

@@ -97,10 +97,14 @@ public struct PixelMask: Sendable, Equatable {
                 for r in window(i, inputHeight, height) { for c in window(j, inputWidth, width) { out[r * inputWidth + c] = true } }
             }
         }
-        // Unclipped positions outside the plane (from padding further on) are clamped first.
+        // Unclipped positions outside the plane (from padding further on) continue the windows at the
+        // rule the summary uses (AdaptiveAvgPool2d.receptiveField): stride ⌊n/m⌋, the longest window.
         func span(_ range: ClosedRange<Int>, _ n: Int, _ m: Int) -> ClosedRange<Int> {
-            let low = min(max(range.lowerBound, 0), m - 1), high = min(max(range.upperBound, 0), m - 1)
-            return window(low, n, m).lowerBound...window(high, n, m).upperBound
+            let stride = max(n / m, 1)
+            let longest = (0..<m).map { window($0, n, m).count }.max() ?? 1
+            func first(_ i: Int) -> Int { i < 0 ? i * stride : i >= m ? window(m - 1, n, m).lowerBound + (i - m + 1) * stride : window(i, n, m).lowerBound }
+            func last(_ i: Int) -> Int { i < 0 ? i * stride + longest - 1 : i >= m ? window(m - 1, n, m).upperBound + (i - m + 1) * stride : window(i, n, m).upperBound }
+            return first(range.lowerBound)...last(range.upperBound)
         }
         return PixelMask(height: inputHeight, width: inputWidth, bits: out,
                          unclippedRows: span(unclippedRows, inputHeight, height), unclippedColumns: span(unclippedColumns, inputWidth, width))

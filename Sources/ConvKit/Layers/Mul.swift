@@ -7,7 +7,8 @@ import ConvKitKernels
 /// Costs: units = output elements; no parameters and 0 MACs (ConvKit counts multiply-accumulates of
 /// conv, linear and transposed conv only; fvcore skips `mul` too); connections = 2·units (each
 /// output unit is wired to one element of each input). Receptive field: the largest over the inputs
-/// (through the scale, every output sees what the squeeze saw: usually the whole image). Positions:
+/// (through the scale, every output sees what the squeeze saw: usually the whole image), with the
+/// jump of the full-size input. Positions:
 /// output (i, j) reads (i, j) of a full-size input and (0, 0) of a `C×1×1` one.
 /// Backward: ∂L/∂a = ∂L/∂y ⊙ b, and for a broadcast input the sum over its plane, ∂L/∂s = Σ_ij ∂L/∂y ⊙ x.
 public struct Mul: MergeLayer, InstantiableLayer {
@@ -44,6 +45,17 @@ public struct Mul: MergeLayer, InstantiableLayer {
     }
 
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField { field }
+
+    /// Size: the largest over the inputs; jump: the full-size inputs' (neighbouring outputs are one
+    /// step apart on those; a broadcast value has no neighbours, and its jump, after a global
+    /// pooling as large as the map, would otherwise multiply into every later layer's).
+    public func receptiveField(merging fields: [ReceptiveField], inputs: [Shape], path: String) throws -> ReceptiveField {
+        let output = try outputShape(for: inputs, path: path)
+        let full = zip(fields, inputs).filter { $0.1 == output }.map(\.0)
+        let size = fields.dropFirst().reduce(fields[0]) { $0.union($1) }.size
+        let jump = full.dropFirst().reduce(full[0]) { $0.union($1) }.jump
+        return ReceptiveField(size: size, jump: jump)
+    }
 
     public func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask?] {
         inputs.map { $0 == output ? mask : mask.collapsedToOrigin() }

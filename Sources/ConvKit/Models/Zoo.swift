@@ -21,6 +21,8 @@ public enum Zoo {
         Entry(name: "resnet50", description: "ResNet-50 v1.5, He et al. 2016 (torchvision layout and names, stride in the 3×3); 3×224×224", build: { resnet50() }),
         Entry(name: "resnet20-cifar", description: "ResNet-20 for CIFAR-10, He et al. 2016 §4.2, 1×1 projection shortcuts; 3×32×32", build: { resnetCIFAR(n: 3) }),
         Entry(name: "resnet56-cifar", description: "ResNet-56 for CIFAR-10, He et al. 2016 §4.2, 1×1 projection shortcuts; 3×32×32", build: { resnetCIFAR(n: 9) }),
+        Entry(name: "mobilenet_v2", description: "MobileNet v2, Sandler et al. 2018: inverted residuals, depthwise 3×3, ReLU6 (torchvision layout and names); 3×224×224", build: { mobilenetV2() }),
+        Entry(name: "mobilenet_v3_small", description: "MobileNet v3 small, Howard et al. 2019: squeeze-and-excitation, hard swish (torchvision layout and names); 3×224×224", build: { mobilenetV3Small() }),
         Entry(name: "airbench94", description: "airbench94, Jordan 2024: 2×2 whitening conv, three 3×3 conv groups (64, 256, 256), GELU, BatchNorm; 3×32×32", build: { airbench94() }),
     ]
 
