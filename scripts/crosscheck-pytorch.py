@@ -229,7 +229,10 @@ def random_stack(rng):
 
 
 # Zoo models that are torchvision's own builders (weights=None), compared on 3×224×224.
-TORCHVISION_TWINS = ["mobilenet_v2", "mobilenet_v3_small"]
+# googlenet: its inference form, aux_logits=False (ConvKit's twin has no auxiliary classifiers).
+TORCHVISION_TWINS = ["mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "densenet121", "squeezenet1_0",
+                     "shufflenet_v2_x1_0", "googlenet"]
+TORCHVISION_ARGUMENTS = {"googlenet": {"aux_logits": False, "init_weights": False}}
 
 
 def main():
@@ -248,7 +251,8 @@ def main():
     check("resnet56-cifar", convkit("resnet56-cifar"), resnet_cifar(9), (3, 32, 32), failures)
     check("airbench94", convkit("airbench94"), airbench94(), (3, 32, 32), failures)
     for name in TORCHVISION_TWINS:
-        check(name, convkit(name), getattr(torchvision.models, name)(weights=None), (3, 224, 224), failures)
+        twin = getattr(torchvision.models, name)(weights=None, **TORCHVISION_ARGUMENTS.get(name, {}))
+        check(name, convkit(name), twin, (3, 224, 224), failures)
     zoo = subprocess.run([CONVKIT, "models"], check=True, capture_output=True, text=True).stdout.split("\n")
     twins = {"lenet5", "lenet5-1998", "alexnet", "alexnet-torchvision", "vgg16", "inception-naive", "inception-bottleneck",
              "resnet18", "resnet34", "resnet50", "resnet20-cifar", "resnet56-cifar", "airbench94"} | set(TORCHVISION_TWINS)

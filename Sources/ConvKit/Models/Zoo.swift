@@ -23,6 +23,11 @@ public enum Zoo {
         Entry(name: "resnet56-cifar", description: "ResNet-56 for CIFAR-10, He et al. 2016 §4.2, 1×1 projection shortcuts; 3×32×32", build: { resnetCIFAR(n: 9) }),
         Entry(name: "mobilenet_v2", description: "MobileNet v2, Sandler et al. 2018: inverted residuals, depthwise 3×3, ReLU6 (torchvision layout and names); 3×224×224", build: { mobilenetV2() }),
         Entry(name: "mobilenet_v3_small", description: "MobileNet v3 small, Howard et al. 2019: squeeze-and-excitation, hard swish (torchvision layout and names); 3×224×224", build: { mobilenetV3Small() }),
+        Entry(name: "efficientnet_b0", description: "EfficientNet-B0, Tan & Le 2019: MBConv, squeeze-and-excitation, SiLU, stochastic depth (torchvision layout and names); 3×224×224", build: { efficientnetB0() }),
+        Entry(name: "densenet121", description: "DenseNet-121, Huang et al. 2017: dense blocks of 6, 12, 24, 16 layers, growth 32 (torchvision layout and names); 3×224×224", build: { densenet121() }),
+        Entry(name: "squeezenet1_0", description: "SqueezeNet 1.0, Iandola et al. 2016: fire modules (torchvision layout and names); 3×224×224", build: { squeezenet10() }),
+        Entry(name: "shufflenet_v2_x1_0", description: "ShuffleNet v2 ×1.0, Ma et al. 2018: channel split and shuffle (torchvision layout and names); 3×224×224", build: { shufflenetV2() }),
+        Entry(name: "googlenet", description: "GoogLeNet, Szegedy et al. 2015, torchvision's inference form (BatchNorm, no auxiliary classifiers); 3×224×224", build: { googlenet() }),
         Entry(name: "airbench94", description: "airbench94, Jordan 2024: 2×2 whitening conv, three 3×3 conv groups (64, 256, 256), GELU, BatchNorm; 3×32×32", build: { airbench94() }),
     ]
 
