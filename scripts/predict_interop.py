@@ -81,6 +81,17 @@ CASES = [
     Case("airbench94", lambda: airbench94(), "airbench94", (3, 32, 32)),
 ]
 
+# The torchvision twins of the modern zoo: PyTorch's weights into ConvKit at 3×224×224, and ConvKit's
+# (trained a little at 3×32×32 with 10 classes, `--input 3,32,32 --classes 10`) into
+# torchvision's builder with num_classes=10.
+TORCHVISION_ARGUMENTS = {"googlenet": {"aux_logits": False, "init_weights": False}}
+for _name in ["mobilenet_v2", "mobilenet_v3_small", "efficientnet_b0", "densenet121", "squeezenet1_0", "shufflenet_v2_x1_0", "googlenet"]:
+    def _factory(name=_name, **extra):
+        return lambda: getattr(torchvision.models, name)(weights=None, **TORCHVISION_ARGUMENTS.get(name, {}), **extra)
+    CASES.append(Case(_name, _factory(), _name, (3, 224, 224), count=2))
+    CASES.append(Case(f"{_name}-trained", _factory(num_classes=10), _name, (3, 32, 32),
+                      train=SHAPES_RUN + ("--input", "3,32,32", "--classes", "10")))
+
 
 def default_convkit():
     for build in ("release", "debug"):

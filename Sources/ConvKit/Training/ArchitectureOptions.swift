@@ -35,6 +35,37 @@ public enum ArchitectureOptions {
         return result
     }
 
+    /// Sets the outputs of the last convolution or linear layer in execution order (the classifier of
+    /// every zoo model) to `classes`, as torchvision's `num_classes` does; layers after it must not
+    /// fix the channel count (a batch norm with explicit features would then report a mismatch).
+    /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` when the model has no such layer.
+    public static func replacingClasses(_ architecture: Architecture, classes: Int) throws -> Architecture {
+        let weighted = LayerTree.leaves(architecture.body).filter { $0 is Linear || $0 is Conv2d }.count
+        guard weighted > 0 else {
+            throw ConvKitError.invalidArgument(name: "--classes", reason: "model '\(architecture.name)' has no convolution or linear layer to set the classes of")
+        }
+        var seen = 0
+        var replaced = ""
+        var result = architecture
+        result.body = try LayerTree.map(architecture.body, input: architecture.input, path: "", checkShapes: false) { site in
+            guard site.layer is Linear || site.layer is Conv2d else { return nil }
+            seen += 1
+            guard seen == weighted else { return nil }
+            replaced = site.path
+            if var linear = site.layer as? Linear {
+                linear.outFeatures = classes
+                return [linear]
+            }
+            guard var conv = site.layer as? Conv2d, conv.groups == 1, conv.connectionTable == nil else {
+                throw ConvKitError.invalidArgument(name: "--classes", reason: "the last weighted layer '\(site.path)' is a grouped convolution or has a connection table")
+            }
+            conv.outChannels = classes
+            return [conv]
+        }.0
+        result.notes.append("Outputs of \(replaced) set to \(classes) (--classes).")
+        return result
+    }
+
     static func derivedName(_ name: String, prefix: String) -> String {
         let digits = String(name.reversed().prefix { $0.isNumber }.reversed())
         return digits.isEmpty ? name + "_" + prefix : prefix + digits

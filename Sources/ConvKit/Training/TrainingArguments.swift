@@ -34,6 +34,10 @@ public struct TrainingArguments: Sendable {
     public var schedule: String?
     /// `--normalize`: `half`, `dataset` or `unit` (default `half`).
     public var normalize: String?
+    /// `--input C,H,W`.
+    public var input: String?
+    /// `--classes N`.
+    public var classes: Int?
     /// `--batch-norm`.
     public var batchNorm = false
     /// `--dropout P`.
@@ -64,6 +68,17 @@ public struct TrainingArguments: Sendable {
         }
         var request = TrainingRequest(model: model, dataset: dataset ?? "shapes")
         request.dataDirectory = dataDirectory
+        if let input {
+            do {
+                request.input = try Shape(parsing: input)
+            } catch {
+                throw ConvKitError.invalidArgument(name: "--input", reason: "'\(input)' is not C,H,W (positive integers)")
+            }
+        }
+        if let classes, classes < 1 {
+            throw ConvKitError.invalidArgument(name: "--classes", reason: "must be at least 1, found \(classes)")
+        }
+        request.classes = classes
         request.batchNorm = batchNorm
         request.dropout = dropout
         request.limit = limit
@@ -117,7 +132,7 @@ public struct TrainingArguments: Sendable {
             ("MODEL", model != nil), ("--dataset", dataset != nil), ("--batch-size", batchSize != nil), ("--lr", learningRate != nil),
             ("--momentum", momentum != nil), ("--nesterov", nesterov), ("--weight-decay", weightDecay != nil),
             ("--optimizer", optimizer != nil), ("--schedule", schedule != nil), ("--normalize", normalize != nil),
-            ("--batch-norm", batchNorm), ("--dropout", dropout != nil), ("--augment", augment), ("--seed", seed != nil), ("--limit", limit != nil),
+            ("--input", input != nil), ("--classes", classes != nil), ("--batch-norm", batchNorm), ("--dropout", dropout != nil), ("--augment", augment), ("--seed", seed != nil), ("--limit", limit != nil),
         ]
         if let (flag, _) = fixed.first(where: \.1) {
             throw ConvKitError.invalidArgument(name: flag, reason: "cannot be changed when resuming: the run continues with the settings stored in \(path) (only --epochs, --checkpoint, --checkpoint-every, --metrics, --data-dir and --threads may be given)")

@@ -6,11 +6,12 @@ import Foundation
 ///
 ///     {"model", "dataset", "data_dir", "batch_norm", "dropout", "limit", "normalize", "metrics",
 ///      "checkpoint_every", "epochs", "batch_size", "lr", "momentum", "nesterov", "weight_decay",
-///      "optimizer", "schedule", "seed", "threads", "augment"}
+///      "optimizer", "schedule", "seed", "threads", "augment", "input", "classes"}
 ///
 /// Numbers are written in their shortest exact form (they read back bit for bit); the seed, a
 /// UInt64, as a decimal string; the schedule as `constant`, `cosine` or `step:EVERY:FACTOR`.
-/// Absent optional values are `null`. Keys are snake_case and only ever added to.
+/// Absent optional values are `null`. Keys are snake_case and only ever added to; keys added later
+/// (`input` "C,H,W", `classes`) may be missing from older files and then read as `null`.
 enum TrainingRequestCoding {
     static func json(_ request: TrainingRequest) -> JSONValue {
         let o = request.options
@@ -25,6 +26,8 @@ enum TrainingRequestCoding {
             ("momentum", .double(o.momentum)), ("nesterov", .bool(o.nesterov)), ("weight_decay", .double(o.weightDecay)),
             ("optimizer", .string(o.optimizer.rawValue)), ("schedule", .string(o.schedule.text)), ("seed", .string(String(o.seed))),
             ("threads", .int(o.threads)), ("augment", .bool(!o.augmentation.isEmpty)),
+            ("input", optional(request.input, { .string($0.dimensions.map(String.init).joined(separator: ",")) })),
+            ("classes", optional(request.classes, JSONValue.int)),
         ])
     }
 
@@ -73,6 +76,11 @@ enum TrainingRequestCoding {
         request.normalization = try string("normalize")
         request.metrics = try optionalString("metrics")
         request.checkpointEvery = try optionalInt("checkpoint_every")
+        if fields["input"] != nil, let text = try optionalString("input") {
+            guard let shape = try? Shape(parsing: text) else { throw corrupt(file, "training request 'input' must be C,H,W") }
+            request.input = shape
+        }
+        if fields["classes"] != nil { request.classes = try optionalInt("classes") }
         var options = TrainingOptions()
         options.epochs = try int("epochs")
         options.batchSize = try int("batch_size")

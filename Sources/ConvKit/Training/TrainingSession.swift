@@ -7,6 +7,10 @@ public struct TrainingRequest: Sendable {
     /// `cifar10`, `mnist` or `shapes`.
     public var dataset: String
     public var dataDirectory: String?
+    /// The input shape to run the model at (`--input`), nil for the model's own.
+    public var input: Shape?
+    /// The output count of the model's last convolution or linear layer (`--classes`), nil to keep it.
+    public var classes: Int?
     public var batchNorm = false
     /// Dropout probability inserted after hidden fully connected layers, if any.
     public var dropout: Double?
@@ -32,9 +36,11 @@ public struct TrainingRequest: Sendable {
 
 /// Runs a training request end to end: data, network, epochs, report lines, files.
 public enum TrainingSession {
-    /// The architecture after `--batch-norm` / `--dropout` edits, for an input shape.
+    /// The architecture after `--input`, `--classes`, `--batch-norm` and `--dropout` edits.
     public static func architecture(for request: TrainingRequest) throws -> Architecture {
         var architecture = try ModelSource.resolve(request.model)
+        if let input = request.input { architecture.input = input }
+        if let classes = request.classes { architecture = try ArchitectureOptions.replacingClasses(architecture, classes: classes) }
         if request.batchNorm { architecture = ArchitectureOptions.insertingBatchNorm(architecture) }
         if let p = request.dropout { architecture = try ArchitectureOptions.insertingDropout(architecture, probability: p) }
         return architecture
