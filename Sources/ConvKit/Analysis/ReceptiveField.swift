@@ -168,6 +168,19 @@ public struct ReceptiveField: Equatable, Sendable {
         ReceptiveField(height: height.union(other.height), width: width.union(other.width))
     }
 
+    /// `r = r_b + ⌈ρ_in + δ·σ_in⌉·j_b = r, j = j_in·q = j` for an upsampling with reach δ and
+    /// ratio q (see ``upsampled(reach:ratio:)``) written out for the height axis (and width when it
+    /// differs); `reach` and `ratio` are the layer's texts for δ and q on that axis (`(3−2)/2`, `1/2`).
+    func upsamplingFormula(from previous: ReceptiveField, reach: String, ratio: String) -> String {
+        let before = previous.height
+        let reachText = before.isWhole ? reach : "\(before.reach) + \(reach)·\(before.step)"
+        var text = "r = \(before.baseSize) + ⌈\(reachText)⌉·\(before.baseJump) = \(size.height), j = \(before.jump)·\(ratio) = \(jump.height)"
+        if size.height != size.width || jump.height != jump.width {
+            text += " (width: r = \(size.width), j = \(jump.width))"
+        }
+        return text
+    }
+
     /// `r = r_in + (k−1)·j_in` written out for the height axis (and width when it differs); with
     /// fractional jumps `r = r_b + ⌈ρ⌉·j_b` (see the type's documentation).
     func formula(from previous: ReceptiveField) -> String {

@@ -7,6 +7,7 @@ public enum LayerKinds {
     /// Every spec kind, in the order error messages and the key table list them.
     static let all: [LayerKind] = [
         LayerKind(Conv2d.self),
+        LayerKind(ConvTranspose2d.self),
         LayerKind(Linear.self),
         LayerKind(MaxPool2d.self),
         LayerKind(AvgPool2d.self),

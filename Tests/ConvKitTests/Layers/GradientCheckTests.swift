@@ -29,6 +29,11 @@ import Testing
         Case(layer: Conv2d("grouped", 4, 6, kernel: 3, padding: 1, groups: 2), input: [4, 4, 4]),
         Case(layer: Conv2d("nobias", inChannels: 2, outChannels: 2, kernel: Size2(2, 3), stride: Size2(1, 2), padding: .same, bias: false), input: [2, 5, 6]),
         Case(layer: Conv2d("table", inChannels: 3, outChannels: 2, kernel: Size2(3), connectionTable: [[0, 2], [1]]), input: [3, 5, 5]),
+        Case(layer: ConvTranspose2d("deconv", 2, 3, kernel: 3, stride: 2, padding: 1, outputPadding: 1), input: [2, 3, 3]),
+        Case(layer: ConvTranspose2d("deconv-grouped", inChannels: 4, outChannels: 6, kernel: Size2(2, 3), stride: Size2(1, 2),
+                                    padding: Size2(0, 1), outputPadding: Size2(1, 0), dilation: Size2(2, 1), groups: 2), input: [4, 3, 4]),
+        // 3×3 stride 1, 8 channels: the input gradient is a Winograd convolution of ∂L/∂y.
+        Case(layer: ConvTranspose2d("deconv-nobias", 8, 8, kernel: 3, padding: 1, bias: false), input: [8, 4, 4]),
         Case(layer: Linear("fc", 7, 4), input: [7]),
         Case(layer: Linear("fc-nobias", 5, 3, bias: false), input: [5]),
         Case(layer: MaxPool2d("max", kernel: 2), input: [2, 4, 4], distinct: true),
