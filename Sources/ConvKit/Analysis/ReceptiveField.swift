@@ -8,21 +8,23 @@
 /// **Fractional jumps.** After upsampling (``Upsample``, a transposed convolution with stride
 /// `s`) neighbouring units are a fraction of an input pixel apart: the jump is a ``Rational``
 /// (`1/2`), while the size stays a whole number of input pixels, the most any one unit of the
-/// layer spans. Each axis is kept as *base units* — the units of the last activation whose jump
-/// was whole, with field size `r_b` and jump `j_b` — plus the unit's reach `ρ` and step `σ`
-/// measured in base units:
+/// layer spans. Each axis is kept as *base units* — the units an upsampling read, with field size
+/// `r_b` and jump `j_b`, kept until the step measured from them is whole again (before any
+/// upsampling, the current units themselves) — plus the unit's reach `ρ` and step `σ` measured
+/// in base units:
 /// - size `r = r_b + ⌈ρ⌉·j_b`, jump `j = j_b·σ`;
 /// - a window layer (`k_eff`, `s`) adds `(k_eff − 1)·σ` to `ρ` and multiplies `σ` by `s`;
 /// - an upsampling adds its own reach `δ·σ` to `ρ` and multiplies `σ` by its ratio `q`
 ///   (input pixels per output pixel): a transposed convolution has `δ = (k_eff − s)/s`,
 ///   `q = 1/s` (output i reads inputs ⌈(i + p − k_eff + 1)/s⌉ … ⌊(i + p)/s⌋); nearest upsampling
-///   `δ = 0`; bilinear `δ = 1` (two neighbours); both `q = H/H'`;
+///   `δ = 0`; bilinear `δ = 1` (two neighbours); both `q = 1/scale_factor` or `H/H'` (see ``Upsample``);
 /// - once `σ` is whole again (a stride-2 layer after a ×2 upsampling), the field is rebased:
 ///   `r_b ← r`, `j_b ← j`, `ρ ← 0`, `σ ← 1`.
 ///
 /// Because units of one layer may read different numbers of base units (a stride-2 transposed
-/// 3×3 convolution reads one input or two, alternately), `⌈ρ⌉` is the largest count over output
-/// positions, not every unit's: the size is the largest field over positions, exact when every
+/// 3×3 convolution reads one input or two, alternately), `⌈ρ⌉ + 1` is the largest count of base
+/// units over output positions, not every unit's: the size is the largest field over positions
+/// (holes of dilated kernels included, as for ``Conv2d``), exact when every
 /// upsampling reads units whose step has numerator 1 (the usual decoder: upsampling, window
 /// layers of any stride, further upsampling), an estimate otherwise (an upsampling after, say,
 /// a ×2 upsampling and a stride-3 layer). With whole jumps throughout (every downsampling
@@ -30,13 +32,13 @@
 public struct ReceptiveField: Equatable, Sendable {
     /// One spatial axis: base units plus reach and step in base units (see the type's documentation).
     struct Axis: Equatable, Sendable {
-        /// Field size of the base units, in input pixels.
+        /// Field size of the base units (see the type's documentation), in input pixels.
         private(set) var baseSize: Int
         /// Jump of the base units, in input pixels.
         private(set) var baseJump: Int
-        /// Reach beyond one base unit, in base units (0 while the jump is whole; may be negative, above −1).
+        /// Reach beyond one base unit, in base units (0 while the step is whole; may be negative, above −1).
         private(set) var reach: Rational
-        /// The jump in base units (1 while the jump is whole).
+        /// The jump in base units (1 when whole: the field is then rebased).
         private(set) var step: Rational
         /// `r_b + ⌈ρ⌉·j_b`, in input pixels.
         private(set) var size: Int

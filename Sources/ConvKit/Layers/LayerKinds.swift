@@ -12,6 +12,7 @@ public enum LayerKinds {
         LayerKind(MaxPool2d.self),
         LayerKind(AvgPool2d.self),
         LayerKind(AdaptiveAvgPool2d.self),
+        LayerKind(Upsample.self),
         LayerKind(Subsampling.self),
         LayerKind(BatchNorm.self),
         BatchNorm.oneDimensionalSpec,

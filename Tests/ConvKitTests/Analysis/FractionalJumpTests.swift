@@ -61,3 +61,21 @@ import Testing
         #expect(whole.union(whole) == whole)
     }
 }
+
+/// How summaries print fractional jumps: `1/2` in the table, `0.5` in JSON and CSV.
+@Suite struct FractionalJumpRenderingTests {
+    @Test func tableJSONAndCSV() throws {
+        let model = Architecture(name: "up", input: [1, 4, 6], layers: [Upsample("up", scaleFactor: Upsample.ScaleFactor(2, 1), size: nil)])
+        let summary = try Summary(model)
+        let table = SummaryRenderer.render(summary, format: .table)
+        // Height jump 1/2, width 1: `1/2×1`.
+        #expect(table.contains("1/2×1"), "\(table)")
+        let json = SummaryRenderer.render(summary, format: .json)
+        #expect(json.contains("\"jump\": 1") && json.contains("\"jump_hw\": [0.5, 1]"), "\(json)")
+        let csv = SummaryRenderer.render(summary, format: .csv)
+        #expect(csv.hasSuffix(",1,1\n"), "\(csv)")
+        let half = try Summary(Architecture(name: "up", input: [1, 4, 4], layers: [Upsample("up")]))
+        #expect(SummaryRenderer.render(half, format: .json).contains("\"jump\": 0.5"))
+        #expect(SummaryRenderer.render(half, format: .csv).hasSuffix(",1,0.5\n"))
+    }
+}
