@@ -152,6 +152,7 @@ public struct ConvTranspose2d: LeafLayer {
 
     /// Per axis: reach `(k_eff − s)/s` input units, ratio `1/s`.
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField {
+        _ = try geometry(for: input, path: path)  // strides are positive from here on
         let k = effectiveKernel
         return try field.upsampled(reach: (Rational(k.height - stride.height, stride.height), Rational(k.width - stride.width, stride.width)),
                                    ratio: (Rational(1, stride.height), Rational(1, stride.width)))
