@@ -86,8 +86,8 @@ public enum ComparisonRenderer {
     private static func side(_ s: Summary, _ c: Comparison, a: Bool) -> JSONValue {
         var entries: [(String, JSONValue)] = [("model", .string(s.model)), ("input", shape(s.input)), ("output", shape(s.output))]
         entries += c.metrics.map { ($0.key, .int(a ? $0.a : $0.b)) }
-        entries += [("receptive_field", .int(s.field.largestSize)), ("jump", .int(s.field.largestJump)),
-                    ("receptive_field_hw", pair(s.field.size)), ("jump_hw", pair(s.field.jump))]
+        entries += [("receptive_field", .int(s.field.largestSize)), ("jump", SummaryRenderer.jumpJSON(s.field.largestJump)),
+                    ("receptive_field_hw", pair(s.field.size)), ("jump_hw", SummaryRenderer.jumpJSON(s.field.jump))]
         return .object(entries)
     }
 

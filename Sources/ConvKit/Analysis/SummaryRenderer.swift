@@ -56,6 +56,20 @@ public enum SummaryRenderer {
         pair.height == pair.width ? String(pair.height) : "\(pair.height)×\(pair.width)"
     }
 
+    /// A jump pair: `4`, `1/2`, or `1/2×1` when the axes differ.
+    static func fieldText(_ pair: (height: Rational, width: Rational)) -> String {
+        pair.height == pair.width ? pair.height.description : "\(pair.height)×\(pair.width)"
+    }
+
+    /// A jump in JSON: an integer when whole, else a decimal number (`0.5`).
+    static func jumpJSON(_ jump: Rational) -> JSONValue { jump.isWhole ? .int(jump.numerator) : .double(jump.doubleValue) }
+
+    /// A jump pair in JSON, `[h, w]`.
+    static func jumpJSON(_ pair: (height: Rational, width: Rational)) -> JSONValue { .array([jumpJSON(pair.height), jumpJSON(pair.width)]) }
+
+    /// A jump in CSV: an integer when whole, else a decimal number (`0.5`).
+    static func jumpCSV(_ jump: Rational) -> String { jump.isWhole ? String(jump.numerator) : String(jump.doubleValue) }
+
     /// The arithmetic behind a row's numbers, as (label, formula) pairs; zero counts are skipped.
     static func formulas(_ row: SummaryRow, in summary: Summary? = nil) -> [(String, String)] {
         let c = row.cost
@@ -80,7 +94,7 @@ public enum SummaryRenderer {
         return [row.name, row.kind, row.output.dimensions.map(String.init).joined(separator: "x"), String(c.units.value),
                 String(c.weights.value), String(c.biases.value), String(c.params), String(c.macs.value),
                 String(c.connections.value), String(c.activationBytes), String(c.parameterBytes),
-                String(row.field.largestSize), String(row.field.largestJump)]
+                String(row.field.largestSize), jumpCSV(row.field.largestJump)]
     }
 
     /// The summary as a JSON value (see the type's documentation for the shape).
@@ -94,8 +108,8 @@ public enum SummaryRenderer {
                 ("units", .int(c.units.value)), ("weights", .int(c.weights.value)), ("biases", .int(c.biases.value)),
                 ("params", .int(c.params)), ("macs", .int(c.macs.value)), ("connections", .int(c.connections.value)),
                 ("activation_bytes", .int(c.activationBytes)), ("parameter_bytes", .int(c.parameterBytes)),
-                ("receptive_field", .int(row.field.largestSize)), ("jump", .int(row.field.largestJump)),
-                ("receptive_field_hw", pair(row.field.size)), ("jump_hw", pair(row.field.jump)),
+                ("receptive_field", .int(row.field.largestSize)), ("jump", jumpJSON(row.field.largestJump)),
+                ("receptive_field_hw", pair(row.field.size)), ("jump_hw", jumpJSON(row.field.jump)),
                 ("inputs", .array(row.inputs.map { .string($0) })),
             ]
             entries.append(("activation_relative_to_input", s.activationRelativeToInput(row).map { .double($0) } ?? .null))
@@ -108,7 +122,7 @@ public enum SummaryRenderer {
             ("total", .object([("units", .int(t.units)), ("weights", .int(t.weights)), ("biases", .int(t.biases)),
                                ("params", .int(t.params)), ("macs", .int(t.macs)), ("connections", .int(t.connections)),
                                ("activation_bytes", .int(t.activationBytes)), ("parameter_bytes", .int(t.parameterBytes))])),
-            ("output", shape(s.output)), ("receptive_field", .int(s.field.largestSize)), ("jump", .int(s.field.largestJump)),
+            ("output", shape(s.output)), ("receptive_field", .int(s.field.largestSize)), ("jump", jumpJSON(s.field.largestJump)),
         ])
     }
 }

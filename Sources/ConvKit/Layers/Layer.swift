@@ -30,6 +30,10 @@ public protocol LeafLayer: Layer {
     /// position for element-wise layers).
     /// - Throws: ``ConvKitError`` when the layer has no spatial position rule (e.g. a linear layer).
     func inputPositions(of mask: PixelMask, input: Shape, output: Shape, path: String) throws -> PixelMask
+    /// The arithmetic behind the receptive field after this layer, for `--explain`. Default:
+    /// the generic `r = r_in + (k−1)·j_in` text of ``ReceptiveField``; layers whose rule is not a
+    /// window (upsampling) write their own.
+    func receptiveFieldFormula(from before: ReceptiveField, to after: ReceptiveField, input: Shape) -> String
 }
 
 /// What flows between layers during analysis: the activation shape, its receptive field and
@@ -50,13 +54,16 @@ extension LeafLayer {
     /// Default: the field is unchanged (element-wise layers).
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField { field }
     public func shapeFormula(input: Shape, output: Shape) -> [String] { [] }
+    public func receptiveFieldFormula(from before: ReceptiveField, to after: ReceptiveField, input: Shape) -> String {
+        after.formula(from: before)
+    }
 
     public func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState {
         let output = try outputShape(for: state.shape, path: path)
         let cost = try self.cost(input: state.shape, output: output, path: path)
         let field = try receptiveField(after: state.field, input: state.shape, path: path)
         var notes = shapeFormula(input: state.shape, output: output)
-        if field != state.field { notes.append("receptive field: " + field.formula(from: state.field)) }
+        if field != state.field { notes.append("receptive field: " + receptiveFieldFormula(from: state.field, to: field, input: state.shape)) }
         rows.append(SummaryRow(name: path, kind: kind, input: state.shape, output: output,
                                cost: cost, field: field, shapeNotes: notes, inputs: [state.source]))
         return AnalysisState(shape: output, field: field, source: path)

@@ -7,10 +7,12 @@ public enum LayerKinds {
     /// Every spec kind, in the order error messages and the key table list them.
     static let all: [LayerKind] = [
         LayerKind(Conv2d.self),
+        LayerKind(ConvTranspose2d.self),
         LayerKind(Linear.self),
         LayerKind(MaxPool2d.self),
         LayerKind(AvgPool2d.self),
         LayerKind(AdaptiveAvgPool2d.self),
+        LayerKind(Upsample.self),
         LayerKind(Subsampling.self),
         LayerKind(BatchNorm.self),
         BatchNorm.oneDimensionalSpec,

@@ -52,9 +52,15 @@ public struct Mul: MergeLayer, InstantiableLayer {
     public func receptiveField(merging fields: [ReceptiveField], inputs: [Shape], path: String) throws -> ReceptiveField {
         let output = try outputShape(for: inputs, path: path)
         let full = zip(fields, inputs).filter { $0.1 == output }.map(\.0)
-        let size = fields.dropFirst().reduce(fields[0]) { $0.union($1) }.size
-        let jump = full.dropFirst().reduce(full[0]) { $0.union($1) }.jump
-        return ReceptiveField(size: size, jump: jump)
+        let all = fields.dropFirst().reduce(fields[0]) { $0.union($1) }
+        let spatial = full.dropFirst().reduce(full[0]) { $0.union($1) }
+        // Per axis: the full-size input's jump with the largest size (with a fractional jump, whose
+        // reach cannot be widened alone, the full-size input's field where it is the larger).
+        func axis(_ mine: ReceptiveField.Axis, _ widest: ReceptiveField.Axis) -> ReceptiveField.Axis {
+            guard mine.isWhole else { return mine.size >= widest.size ? mine : widest }
+            return ReceptiveField.Axis(size: max(mine.size, widest.size), jump: mine.baseJump)
+        }
+        return ReceptiveField(height: axis(spatial.height, all.height), width: axis(spatial.width, all.width))
     }
 
     public func inputPositions(of mask: PixelMask, inputs: [Shape], output: Shape, path: String) throws -> [PixelMask?] {
