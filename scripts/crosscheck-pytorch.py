@@ -38,7 +38,7 @@ except ImportError:  # fvcore is a second opinion only; the hooks are the refere
     FlopCountAnalysis = None
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_interop import airbench94, resnet_cifar  # noqa: E402  (twins with ConvKit's names)
+from pytorch_interop import UNet, airbench94, resnet_cifar  # noqa: E402  (twins with ConvKit's names)
 
 CONVKIT = sys.argv[1] if len(sys.argv) > 1 else ".build/release/convkit"
 
@@ -87,8 +87,12 @@ class LeNet1998(nn.Module):
         return self.output(torch.tanh(self.F6(torch.flatten(x, 1))))
 
 
-def layer_macs(m, o):
-    """Multiply-accumulates of one Conv2d, Linear or Subsampling call for one example (bias excluded)."""
+def layer_macs(m, i, o):
+    """Multiply-accumulates of one Conv2d, ConvTranspose2d, Linear or Subsampling call for one example
+    (bias excluded); a transposed convolution: input elements × (out/groups)·kh·kw."""
+    if isinstance(m, nn.ConvTranspose2d):
+        kh, kw = m.kernel_size
+        return i[0][0].numel() * (m.out_channels // m.groups) * kh * kw
     if isinstance(m, Subsampling):
         return o[0].numel() * m.kernel ** 2
     if isinstance(m, nn.Conv2d):
@@ -110,10 +114,10 @@ def torch_counts(module, input_shape):
     def hook(name, m):
         def record(m, i, o):
             shapes.append(list(o.shape[1:]))
-            count = layer_macs(m, o)
+            count = layer_macs(m, i, o)
             macs[0] += count
-            macs[1] += count if isinstance(m, (nn.Conv2d, nn.Linear)) else 0
-            if isinstance(m, (nn.Conv2d, nn.Linear, nn.BatchNorm2d, Subsampling)):
+            macs[1] += count if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear)) else 0
+            if isinstance(m, (nn.Conv2d, nn.ConvTranspose2d, nn.Linear, nn.BatchNorm2d, Subsampling)):
                 named[name] = (list(o.shape[1:]), sum(p.numel() for p in m.parameters()), count)
         return record
 
@@ -127,6 +131,7 @@ def torch_counts(module, input_shape):
         flops = FlopCountAnalysis(module, x)
         flops.unsupported_ops_warnings(False)
         flops.uncalled_modules_warnings(False)
+        # fvcore's conv handler counts a transposed convolution as input elements × (out/groups)·kh·kw too.
         fv = sum(v for k, v in flops.by_operator().items() if k in ("conv", "linear", "addmm", "matmul"))
         fv += macs[0] - macs[1]  # fvcore has no subsampling layer: its MACs are the hooks' units·k²
     params = sum(p.numel() for p in module.parameters())
@@ -250,12 +255,13 @@ def main():
     check("resnet20-cifar", convkit("resnet20-cifar"), resnet_cifar(3), (3, 32, 32), failures)
     check("resnet56-cifar", convkit("resnet56-cifar"), resnet_cifar(9), (3, 32, 32), failures)
     check("airbench94", convkit("airbench94"), airbench94(), (3, 32, 32), failures)
+    check("unet", convkit("unet"), UNet(), (1, 572, 572), failures)
     for name in TORCHVISION_TWINS:
         twin = getattr(torchvision.models, name)(weights=None, **TORCHVISION_ARGUMENTS.get(name, {}))
         check(name, convkit(name), twin, (3, 224, 224), failures)
     zoo = subprocess.run([CONVKIT, "models"], check=True, capture_output=True, text=True).stdout.split("\n")
     twins = {"lenet5", "lenet5-1998", "alexnet", "alexnet-torchvision", "vgg16", "inception-naive", "inception-bottleneck",
-             "resnet18", "resnet34", "resnet50", "resnet20-cifar", "resnet56-cifar", "airbench94"} | set(TORCHVISION_TWINS)
+             "resnet18", "resnet34", "resnet50", "resnet20-cifar", "resnet56-cifar", "airbench94", "unet"} | set(TORCHVISION_TWINS)
     untwinned = [line.split()[0] for line in zoo if line.strip() and line.split()[0] not in twins]
     if untwinned:
         print(f"no PyTorch twin (not compared): {', '.join(untwinned)}")

@@ -34,7 +34,7 @@ import torchvision
 from safetensors.torch import load_file, save_file
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
-from pytorch_interop import LeNet, airbench94, resnet_cifar  # noqa: E402  (twins with ConvKit's state_dict names)
+from pytorch_interop import LeNet, UNet, airbench94, resnet_cifar  # noqa: E402  (twins with ConvKit's state_dict names)
 
 # LeNet-5 with BatchNorm after each convolution, as `convkit train --batch-norm` builds it.
 LENET5_BN_SPEC = """name: lenet5-bn
@@ -65,6 +65,7 @@ class Case:
     input: Tuple[int, ...]  # one example: (C, H, W) or (F,)
     count: Optional[int] = None  # examples in X (default: --count)
     train: Optional[Tuple[str, ...]] = None  # `convkit train MODEL` arguments: the weights come from ConvKit
+    classifier: bool = True  # the output is a vector of class scores (checked in the CSV too); else a map
 
 
 # `convkit train` on the built-in shapes data (3×32×32, 10 classes): a brief run, so the weights and
@@ -79,6 +80,7 @@ CASES = [
     Case("lenet5-bn-trained", lambda: LeNet(batch_norm=True), "lenet5", (3, 32, 32), train=SHAPES_RUN + ("--batch-norm",)),
     Case("resnet20-cifar-trained", lambda: resnet_cifar(3), "resnet20-cifar", (3, 32, 32), train=SHAPES_RUN),
     Case("airbench94", lambda: airbench94(), "airbench94", (3, 32, 32)),
+    Case("unet", lambda: UNet(), "unet", (1, 572, 572), count=1, classifier=False),
 ]
 
 # The torchvision twins of the modern zoo: PyTorch's weights into ConvKit at 3×224×224, and ConvKit's
@@ -136,8 +138,9 @@ def run_case(case, convkit, count, work):
             f.write(case.model)
     out = os.path.join(work, f"{case.name}-y.safetensors")
     model_flag = [] if case.train else ["--model", model_argument]  # a checkpoint carries its architecture
-    done = subprocess.run([convkit, "predict", state, *model_flag, "--inputs", inputs, "--out", out,
-                           "--format", "csv"], capture_output=True, text=True)
+    csv_flag = ["--format", "csv"] if case.classifier else []
+    done = subprocess.run([convkit, "predict", state, *model_flag, "--inputs", inputs, "--out", out, *csv_flag],
+                          capture_output=True, text=True)
     if done.returncode != 0:
         raise CaseFailure(f"convkit predict exited {done.returncode}: {done.stderr.strip()}")
     logits = load_file(out)["logits"]
@@ -145,11 +148,12 @@ def run_case(case, convkit, count, work):
         reference = model(x)
     if tuple(logits.shape) != tuple(reference.shape):
         raise CaseFailure(f"logits {tuple(logits.shape)}, PyTorch {tuple(reference.shape)}")
-    rows = done.stdout.strip().split("\n")
-    header = "index,argmax," + ",".join(f"logit{k}" for k in range(reference.shape[1]))
-    from_csv = torch.tensor([[float(v) for v in row.split(",")[2:]] for row in rows[1:]], dtype=torch.float32)
-    if rows[0] != header or not torch.equal(from_csv, logits):
-        raise CaseFailure(f"the CSV on stdout is not the logits in {out}")
+    if case.classifier:
+        rows = done.stdout.strip().split("\n")
+        header = "index,argmax," + ",".join(f"logit{k}" for k in range(reference.shape[1]))
+        from_csv = torch.tensor([[float(v) for v in row.split(",")[2:]] for row in rows[1:]], dtype=torch.float32)
+        if rows[0] != header or not torch.equal(from_csv, logits):
+            raise CaseFailure(f"the CSV on stdout is not the logits in {out}")
     difference = (logits - reference).abs().max().item()
     relative = difference / reference.abs().max().item()
     agree = (logits.argmax(1) == reference.argmax(1)).float().mean().item()

@@ -1,5 +1,6 @@
 """Helper of scripts/pytorch-interop.sh: PyTorch's side of the checkpoint round trips."""
 import sys
+from collections import OrderedDict
 
 import numpy as np
 import torch
@@ -93,6 +94,40 @@ def airbench94(widths=(64, 256, 256)):
         nn.Conv2d(3, 24, 2, padding=0, bias=True), nn.GELU(),
         AirbenchConvGroup(24, widths[0]), AirbenchConvGroup(widths[0], widths[1]), AirbenchConvGroup(widths[1], widths[2]),
         nn.MaxPool2d(3), nn.Flatten(), nn.Linear(widths[2], 10, bias=False))
+
+
+class UNet(nn.Module):
+    """Ronneberger et al. 2015, Fig. 1, with ConvKit's names: down1..down4 and bottom (two unpadded
+    3×3 convolutions with ReLU each), 2×2 max pooling, upconvK (2×2 stride-2 transposed convolution
+    halving the channels), the contracting map centre-cropped and concatenated first, upK, final 1×1."""
+
+    def __init__(self):
+        super().__init__()
+        level = lambda i, o: nn.Sequential(OrderedDict([("conv1", nn.Conv2d(i, o, 3)), ("relu1", nn.ReLU()),
+                                                        ("conv2", nn.Conv2d(o, o, 3)), ("relu2", nn.ReLU())]))
+        widths = [64, 128, 256, 512]
+        for k, (i, o) in enumerate(zip([1] + widths[:-1], widths), 1):
+            setattr(self, f"down{k}", level(i, o))
+        self.bottom = level(512, 1024)
+        for k, o in enumerate(widths, 1):
+            setattr(self, f"upconv{k}", nn.ConvTranspose2d(2 * o, o, 2, stride=2))
+            setattr(self, f"up{k}", level(2 * o, o))
+        self.final = nn.Conv2d(64, 2, 1)
+
+    def forward(self, x):
+        skips = []
+        for k in range(1, 5):
+            x = getattr(self, f"down{k}")(x)
+            skips.append(x)
+            x = nn.functional.max_pool2d(x, 2)
+        x = self.bottom(x)
+        for k in range(4, 0, -1):
+            x = getattr(self, f"upconv{k}")(x)
+            skip, (h, w) = skips[k - 1], (int(x.shape[2]), int(x.shape[3]))
+            top, left = (int(skip.shape[2]) - h) // 2, (int(skip.shape[3]) - w) // 2  # every margin is even
+            x = torch.cat([skip[:, :, top:top + h, left:left + w], x], 1)
+            x = getattr(self, f"up{k}")(x)
+        return self.final(x)
 
 
 def cifar_test(folder):

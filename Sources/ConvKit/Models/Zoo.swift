@@ -28,6 +28,7 @@ public enum Zoo {
         Entry(name: "squeezenet1_0", description: "SqueezeNet 1.0, Iandola et al. 2016: fire modules (torchvision layout and names); 3×224×224", build: { squeezenet10() }),
         Entry(name: "shufflenet_v2_x1_0", description: "ShuffleNet v2 ×1.0, Ma et al. 2018: channel split and shuffle (torchvision layout and names); 3×224×224", build: { shufflenetV2() }),
         Entry(name: "googlenet", description: "GoogLeNet, Szegedy et al. 2015, torchvision's inference form (BatchNorm, no auxiliary classifiers); 3×224×224", build: { googlenet() }),
+        Entry(name: "unet", description: "U-Net, Ronneberger et al. 2015: unpadded 3×3 convs 64…1024, 2×2 up-convolutions, copy and crop; 1×572×572 → 2×388×388", build: { unet() }),
         Entry(name: "airbench94", description: "airbench94, Jordan 2024: 2×2 whitening conv, three 3×3 conv groups (64, 256, 256), GELU, BatchNorm; 3×32×32", build: { airbench94() }),
     ]
 

@@ -14,10 +14,11 @@ import Foundation
 ///   network is instantiated for the per-example shape `C×H×W` (C must be the model's channels;
 ///   H×W may differ from the model's own size where the architecture allows, e.g. with a global
 ///   pooling head), and the weights must have the same shapes there.
-/// - `Y`: one F32 tensor `logits`, `[N, classes]`, computed in evaluation mode (running BatchNorm
+/// - `Y`: one F32 tensor `logits`, `[N, classes]` (or `[N] + output` for a model whose output is not a
+///   vector, e.g. U-Net's `N×2×388×388` class maps), computed in evaluation mode (running BatchNorm
 ///   statistics, no dropout), written atomically (``SafeTensors/write(to:)``).
 /// - `--format csv`: one header line `index,argmax,logit0,…` and one row per example (see
-///   ``csv(_:)``).
+///   ``csv(_:)``); only for a vector of class scores.
 public enum Prediction {
     /// The name of the output tensor.
     public static let outputTensorName = "logits"
@@ -67,6 +68,9 @@ public enum Prediction {
         if let out { try checkOutputPath(out) }
         let x = try readInputs(inputs)
         let network = try network(weights: weights, model: model, inputShape: x.shape, inputs: inputs)
+        if format == .csv && network.output.rank != 1 {
+            throw ConvKitError.invalidArgument(name: "--format", reason: "csv lists a vector of class scores per example, but model '\(network.architecture.name)' outputs \(network.output) per example: write the tensor with --out")
+        }
         try requireMemory(network, examples: x.batch, slice: slice)
         let logits = try logits(of: network, inputs: x, threads: threads, slice: slice)
         if let out {
@@ -123,30 +127,26 @@ public enum Prediction {
         return resized
     }
 
-    /// The logits of `network` for `inputs` (`[N] + network.input`), in evaluation mode, run in
-    /// slices of `slice` examples (see ``sliceSize``); `[N, classes]` when the network's output is
-    /// a vector.
+    /// The outputs of `network` for `inputs` (`[N] + network.input`), in evaluation mode, run in
+    /// slices of `slice` examples (see ``sliceSize``): `[N] + network.output`, `[N, classes]` for a
+    /// classifier.
     /// - Throws: ``ConvKitError/shapeMismatch(layer:expected:found:)`` when `inputs` does not fit
-    ///   the network, ``ConvKitError/invalidArgument(name:reason:)`` when the network's output is
-    ///   not a vector of class scores or `slice` < 1.
+    ///   the network, ``ConvKitError/invalidArgument(name:reason:)`` when `slice` < 1.
     public static func logits(of network: Network, inputs: Tensor, threads: Int = 1, slice: Int = sliceSize) throws -> Tensor {
         guard slice >= 1 else { throw ConvKitError.invalidArgument(name: "slice", reason: "must be at least 1, found \(slice)") }
-        guard network.output.rank == 1, let classes = network.output.dimensions.first else {
-            throw ConvKitError.invalidArgument(name: "model '\(network.architecture.name)'",
-                                               reason: "its output is \(network.output) per example, expected a vector of class scores")
-        }
+        let outputs = try network.output.elementCount()
         try inputs.requireShape(network.input, path: "network input")
         let n = inputs.batch
         let perExample = try network.input.elementCount()
         var all: [Float] = []
-        all.reserveCapacity(try Checked.multiply(n, classes, "logits of \(n) examples"))
+        all.reserveCapacity(try Checked.multiply(n, outputs, "outputs of \(n) examples"))
         for start in stride(from: 0, to: n, by: slice) {
             let count = min(slice, n - start)
             let values = Array(inputs.storage[(start * perExample)..<((start + count) * perExample)])
             var context = RunContext(training: false, threads: threads)
             all += try network.forward(try Tensor(shape: [count] + network.input.dimensions, values: values), &context).storage
         }
-        return try Tensor(shape: [n, classes], values: all)
+        return try Tensor(shape: [n] + network.output.dimensions, values: all)
     }
 
     /// Refuses a run whose weights, inputs, logits and one slice's activations would not fit in

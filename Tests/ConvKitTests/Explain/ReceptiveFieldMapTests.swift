@@ -74,8 +74,20 @@ import Testing
         let rows = try Summary(architecture).rows
         let outputs = Dictionary(rows.map { ($0.name, $0.output) }, uniquingKeysWith: { first, _ in first })
         let broadcast = rows.contains { row in row.kind == "Mul" && Set(row.inputs.compactMap { outputs[$0] }).count == 2 }
+        let fractional = rows.contains { !$0.field.height.isWhole || !$0.field.width.isWhole }
         if broadcast {
             #expect(map.inputMask.unclippedRows.count <= field[0] && map.inputMask.unclippedColumns.count <= field[1])
+        } else if fractional {
+            // After upsampling the field is the largest over positions, which repeat with the
+            // jumps' period (16 in U-Net's decoder): take the largest over 16 diagonal positions.
+            var (largestRows, largestColumns) = (0, 0)
+            let target = map.steps[0].shape
+            for offset in 0..<16 {
+                let at = try ReceptiveFieldMap(architecture, layer: map.layer, at: (min(offset, target[1] - 1), min(offset, target[2] - 1)))
+                largestRows = max(largestRows, at.inputMask.unclippedRows.count)
+                largestColumns = max(largestColumns, at.inputMask.unclippedColumns.count)
+            }
+            #expect(largestRows == field[0] && largestColumns == field[1])
         } else {
             #expect(map.inputMask.unclippedRows.count == field[0])
             #expect(map.inputMask.unclippedColumns.count == field[1])

@@ -104,6 +104,28 @@ func moveBatchNormStatistics(_ network: Network, seed: UInt64) throws {
         #expect(written.entries.first?.values == result.logits.storage)
     }
 
+    /// A model whose output is a map (segmentation, U-Net's class maps) writes `[N] + output`;
+    /// CSV, a row of class scores per example, is refused before any work.
+    @Test func mapOutputsAreWrittenWhole() throws {
+        let folder = try PredictionFolder()
+        let spec = try ModelSpec.parse(yaml: """
+            name: seg
+            input: [3, 8, 8]
+            layers:
+              - {type: conv2d, name: conv1, out_channels: 4, kernel_size: 3}
+              - relu
+              - {type: convtranspose2d, name: up, out_channels: 2, kernel_size: 2, stride: 2}
+            """)
+        let network = try Network(spec, seed: 3)
+        let checkpoint = try folder.checkpoint(network)
+        let x = try randomTensor([2, 3, 8, 8], seed: 2)
+        let result = try Prediction.run(weights: checkpoint, inputs: try folder.inputs(x), out: folder.path("y.safetensors"))
+        #expect(result.logits.shape == [2, 2, 12, 12])
+        #expect(result.logits == (try referenceLogits(network, x)))
+        let csv = expectConvKitError { _ = try Prediction.run(weights: checkpoint, inputs: try folder.inputs(x), format: .csv) }
+        #expect(csv?.description.hasPrefix("invalid value for --format: csv lists a vector of class scores per example, but model 'seg' outputs 2×12×12") == true)
+    }
+
     @Test func anotherSpatialSizeUsesTheSameWeights() throws {
         let folder = try PredictionFolder()
         let spec = try ModelSpec.parse(yaml: PredictionFolder.tinySpec)

@@ -1,4 +1,4 @@
-/// `width=F`: every hidden convolution's output channels and every hidden linear layer's output
+/// `width=F`: every hidden convolution's (transposed ones too, ``ChannelMixing``) output channels and every hidden linear layer's output
 /// units are multiplied by F and rounded with ``Rewrite/scaledCount(_:factor:multiple:)``
 /// (`max(1, round(n·F))`, ties away from zero); the layers that read them follow (`in_channels`,
 /// `in_features`, batch-norm features, the flattened size).
@@ -46,9 +46,9 @@ struct WidthMultiplier: ArchitectureRewrite {
                 ties.append(producers)
                 return producers
             }
-            if let conv = leaf as? Conv2d {
+            if let conv = leaf as? any ChannelMixing {
                 plan.originalInput[path] = count
-                if conv.connectionTable != nil {
+                if (conv as? Conv2d)?.connectionTable != nil {
                     plan.pinned.formUnion(producers)
                     plan.pinned.insert(path)
                     return [path]
@@ -99,7 +99,7 @@ struct WidthMultiplier: ArchitectureRewrite {
         }
         let (rewritten, _) = try LayerTree.map(body, input: input, path: "") { site in
             let count = site.input.dimensions.first ?? 0
-            if var conv = site.layer as? Conv2d {
+            if var conv = site.layer as? any ChannelMixing {
                 let oldOut = conv.outChannels
                 if conv.inChannels != nil { conv.inChannels = count }
                 if plan.depthwise.contains(site.path) {
