@@ -33,10 +33,13 @@ struct SummaryCommand: ParsableCommand {
     @Option(help: "Optimizer of the training-memory estimate: sgd (momentum, default) or adam.")
     var optimizer: String?
 
+    @Option(help: "Add these operations to the MACs, comma-separated: bn, add, pool, adaptivepool, act, bias (to reproduce fvcore's, torchinfo's or ptflops' count; see the README).")
+    var count: String?
+
     func run() throws {
         let output = try SummaryReport.run(model: model, options: .init(
             input: input, format: OutputFormat(parsing: format), explain: explain, rewrites: rewrite,
-            emitSpec: emitSpec, batch: batch, optimizer: optimizer))
+            emitSpec: emitSpec, batch: batch, optimizer: optimizer, count: count))
         for note in output.notes { FileHandle.standardError.write(Data("note: \(note)\n".utf8)) }
         print(output.text, terminator: "")
     }

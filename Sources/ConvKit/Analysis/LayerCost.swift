@@ -13,6 +13,9 @@ public struct LayerCost: Equatable, Sendable {
     public var biases: Count
     public var macs: Count
     public var connections: Count
+    /// Operations outside the MAC convention that other tools count (``CountedOperation``), with
+    /// their arithmetic; added to `macs` only on request (`convkit summary --count`).
+    public var extraOperations: [CountedOperation: Count] = [:]
 
     public init(units: Count, weights: Count = .zero, biases: Count = .zero, macs: Count = .zero, connections: Count = .zero) {
         self.units = units

@@ -60,14 +60,22 @@ public struct Summary: Sendable {
         rows.indices.allSatisfy { rows[$0].inputs == [$0 == 0 ? "input" : rows[$0 - 1].name] }
     }
 
-    /// Analyses `architecture` for `input` (the architecture's default input when `nil`).
-    public init(_ architecture: Architecture, input: Shape? = nil) throws {
+    /// The operations added to the MAC column (`--count`), none by default.
+    public var counted: Set<CountedOperation> = []
+
+    /// Analyses `architecture` for `input` (the architecture's default input when `nil`), adding
+    /// the operations in `counting` to each row's MACs (``CountedOperation``).
+    public init(_ architecture: Architecture, input: Shape? = nil, counting: Set<CountedOperation> = []) throws {
         let input = input ?? architecture.input
         guard input.dimensions.allSatisfy({ $0 > 0 }) else {
             throw ConvKitError.invalidArgument(name: "input shape", reason: "\(input) has a non-positive dimension")
         }
         var rows: [SummaryRow] = []
         let final = try architecture.body.analyze(AnalysisState(shape: input), path: "", into: &rows)
+        if !counting.isEmpty {
+            for index in rows.indices { rows[index].cost = try rows[index].cost.counting(counting, path: rows[index].name) }
+        }
+        self.counted = counting
         var totals = SummaryTotals()
         for row in rows {
             let c = row.cost

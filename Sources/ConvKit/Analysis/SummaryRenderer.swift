@@ -4,7 +4,8 @@
 /// "units", "weights", "biases", "params", "macs", "connections", "activation_bytes",
 /// "parameter_bytes", "receptive_field", "jump", "receptive_field_hw", "jump_hw", "inputs"}], "total": {"units",
 /// "weights", "biases", "params", "macs", "connections", "activation_bytes", "parameter_bytes"},
-/// "output", "receptive_field", "jump"}`; with `explain`, each layer also has `"formulas"`.
+/// "output", "receptive_field", "jump", "counted"}`; with `explain`, each layer also has `"formulas"`.
+/// `"counted"` lists the operations `--count` added to `"macs"` (``CountedOperation``; `[]` by default).
 /// Every layer also has `"activation_relative_to_input"`: its units / the input's units (a
 /// fraction, 1.0 = the input's storage); `--explain` shows it as a percentage column `Act./input`.
 /// `"inputs"` lists the rows a row reads (`input` for the model input), Keras' "Connected to";
@@ -25,6 +26,9 @@ public enum SummaryRenderer {
 
     private static func header(_ s: Summary, explain: Bool, markdown: Bool) -> String {
         var out = "\(markdown ? "**" : "")\(s.model)\(markdown ? "**" : "") — input \(s.input), output \(s.output)\n"
+        if !s.counted.isEmpty {
+            out += "MACs also count: " + s.counted.sorted().map(\.rawValue).joined(separator: ", ") + " (--count)\n"
+        }
         if explain { for note in s.notes { out += (markdown ? "- " : "  ") + note + "\n" } }
         return out + "\n"
     }
@@ -123,6 +127,7 @@ public enum SummaryRenderer {
                                ("params", .int(t.params)), ("macs", .int(t.macs)), ("connections", .int(t.connections)),
                                ("activation_bytes", .int(t.activationBytes)), ("parameter_bytes", .int(t.parameterBytes))])),
             ("output", shape(s.output)), ("receptive_field", .int(s.field.largestSize)), ("jump", jumpJSON(s.field.largestJump)),
+            ("counted", .array(s.counted.sorted().map { .string($0.rawValue) })),
         ])
     }
 }

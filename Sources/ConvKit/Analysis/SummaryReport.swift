@@ -22,10 +22,13 @@ public enum SummaryReport {
         public var batch: Int?
         /// Optimizer of the training-memory estimate (`sgd`, the default, or `adam`).
         public var optimizer: String?
+        /// `--count`: operations added to the MAC column (``CountedOperation/parse(_:)``), e.g. `bn,add,pool`.
+        public var count: String?
 
         /// The defaults are the command's: the model's default input, a table, no rewrites or estimate.
         public init(input: String? = nil, format: OutputFormat = .table, explain: Bool = false, rewrites: [String] = [],
-                    emitSpec: Bool = false, batch: Int? = nil, optimizer: String? = nil) {
+                    emitSpec: Bool = false, batch: Int? = nil, optimizer: String? = nil, count: String? = nil) {
+            self.count = count
             self.input = input
             self.format = format
             self.explain = explain
@@ -54,7 +57,8 @@ public enum SummaryReport {
         }
         let shape = try options.input.map { try Shape(parsing: $0) }
         let (architecture, notes) = try Rewrite.apply(rewrites, to: try ModelSource.resolve(model), input: shape)
-        let summary = try Summary(architecture, input: shape)
+        let counting = try options.count.map(CountedOperation.parse) ?? []
+        let summary = try Summary(architecture, input: shape, counting: counting)
         if options.emitSpec {
             var emitted = architecture
             emitted.input = summary.input

@@ -115,3 +115,10 @@ extension AdaptiveAvgPool2d: SpecKind {
         [.size2("output_size", \.outputSize, .required, doc: "output height and width; 1 is global average pooling")]
     }
 }
+
+extension AdaptiveAvgPool2d {
+    /// fvcore's and ptflops' count: one per input element.
+    public func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count] {
+        [.adaptivepool: try Count.units(of: input, "pooling inputs")]
+    }
+}

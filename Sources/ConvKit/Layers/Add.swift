@@ -85,3 +85,11 @@ extension Add: SpecKind {
     static func specBlank(named name: String) -> Add { Add(name) }
     static var specExample: (layer: Add, input: Shape) { (Add("add"), [2, 3, 3]) }
 }
+
+extension Add {
+    /// (k − 1) additions per output element for k inputs.
+    public func countedOperations(inputs: [Shape], output: Shape) throws -> [CountedOperation: Count] {
+        let units = try output.elementCount()
+        return [.add: try Count.product([(inputs.count - 1, "(\(inputs.count)−1)"), (units, units.grouped)], "additions")]
+    }
+}

@@ -63,3 +63,10 @@ extension AvgPool2d: SpecKind {
     }
     static func specProblem(_ layer: AvgPool2d) -> String? { dilationProblem(layer.window) }
 }
+
+extension AvgPool2d {
+    /// ptflops' count: one per input element.
+    public func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count] {
+        [.pool: try Count.units(of: input, "pooling inputs")]
+    }
+}

@@ -196,3 +196,11 @@ extension BatchNorm: SpecKind {
         ]
     }
 }
+
+extension BatchNorm {
+    /// fvcore's and ptflops' count in evaluation: 2 per output element with γ and β, else 1.
+    public func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count] {
+        let units = try output.elementCount()
+        return [.bn: try Count.product(affine ? [(2, "2"), (units, units.grouped)] : [(units, units.grouped)], "batch-norm operations")]
+    }
+}

@@ -294,3 +294,11 @@ extension Conv2d: SpecKind {
         ]
     }
 }
+
+extension Conv2d {
+    /// One bias addition per output element when the layer has a bias (torchinfo's and ptflops' count).
+    public func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count] {
+        guard bias else { return [:] }
+        return [.bias: try Count.units(of: output, "bias additions")]
+    }
+}

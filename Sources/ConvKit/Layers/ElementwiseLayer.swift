@@ -96,3 +96,10 @@ final class ActivationRuntime: StatelessRuntime, SavesActivations {
         return dx
     }
 }
+
+extension ActivationLayer {
+    /// ptflops' count: one per output element.
+    public func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count] {
+        [.act: try Count.units(of: output, "activations")]
+    }
+}

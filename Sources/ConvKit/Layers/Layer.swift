@@ -34,6 +34,9 @@ public protocol LeafLayer: Layer {
     /// the generic `r = r_in + (k−1)·j_in` text of ``ReceptiveField``; layers whose rule is not a
     /// window (upsampling) write their own.
     func receptiveFieldFormula(from before: ReceptiveField, to after: ReceptiveField, input: Shape) -> String
+    /// The operations outside ConvKit's MAC convention that other counting tools add
+    /// (``CountedOperation``): batch norm, merges, pooling, activations, biases. Default: none.
+    func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count]
 }
 
 /// What flows between layers during analysis: the activation shape, its receptive field and
@@ -54,13 +57,15 @@ extension LeafLayer {
     /// Default: the field is unchanged (element-wise layers).
     public func receptiveField(after field: ReceptiveField, input: Shape, path: String) throws -> ReceptiveField { field }
     public func shapeFormula(input: Shape, output: Shape) -> [String] { [] }
+    public func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count] { [:] }
     public func receptiveFieldFormula(from before: ReceptiveField, to after: ReceptiveField, input: Shape) -> String {
         after.formula(from: before)
     }
 
     public func analyze(_ state: AnalysisState, path: String, into rows: inout [SummaryRow]) throws -> AnalysisState {
         let output = try outputShape(for: state.shape, path: path)
-        let cost = try self.cost(input: state.shape, output: output, path: path)
+        var cost = try self.cost(input: state.shape, output: output, path: path)
+        cost.extraOperations = try countedOperations(input: state.shape, output: output)
         let field = try receptiveField(after: state.field, input: state.shape, path: path)
         var notes = shapeFormula(input: state.shape, output: output)
         if field != state.field { notes.append("receptive field: " + receptiveFieldFormula(from: state.field, to: field, input: state.shape)) }

@@ -20,6 +20,9 @@ public protocol MergeLayer: LeafLayer {
     /// The receptive field of the output given the inputs' fields. Default: the largest over the
     /// inputs, per axis.
     func receptiveField(merging fields: [ReceptiveField], inputs: [Shape], path: String) throws -> ReceptiveField
+    /// The operations outside the MAC convention that other tools count, for these inputs
+    /// (``CountedOperation``). Default: none.
+    func countedOperations(inputs: [Shape], output: Shape) throws -> [CountedOperation: Count]
 }
 
 extension MergeLayer {
@@ -36,6 +39,7 @@ extension MergeLayer {
     public func receptiveField(merging fields: [ReceptiveField], inputs: [Shape], path: String) throws -> ReceptiveField {
         fields.dropFirst().reduce(fields[0]) { $0.union($1) }
     }
+    public func countedOperations(inputs: [Shape], output: Shape) throws -> [CountedOperation: Count] { [:] }
 }
 
 /// An instantiated merge: forward over one tensor per input, backward to one gradient per input.
@@ -223,7 +227,8 @@ public struct LayerGraph {
                 let inputs = node.inputs.map(state)
                 let shapes = inputs.map(\.shape)
                 let output = try merge.outputShape(for: shapes, path: node.path)
-                let cost = try merge.cost(inputs: shapes, output: output, path: node.path)
+                var cost = try merge.cost(inputs: shapes, output: output, path: node.path)
+                cost.extraOperations = try merge.countedOperations(inputs: shapes, output: output)
                 let field = try merge.receptiveField(merging: inputs.map(\.field), inputs: shapes, path: node.path)
                 rows.append(SummaryRow(name: node.path, kind: merge.kind, input: state(node.shownInput).shape, output: output,
                                        cost: cost, field: field, shapeNotes: merge.shapeFormula(inputs: shapes, output: output),

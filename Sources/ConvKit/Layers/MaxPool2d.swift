@@ -47,3 +47,10 @@ extension MaxPool2d: SpecKind {
         PoolingWindow.specKeys(\.window) + [.size2("dilation", \.window.dilation, doc: "spacing of window taps")]
     }
 }
+
+extension MaxPool2d {
+    /// ptflops' count: one per input element.
+    public func countedOperations(input: Shape, output: Shape) throws -> [CountedOperation: Count] {
+        [.pool: try Count.units(of: input, "pooling inputs")]
+    }
+}

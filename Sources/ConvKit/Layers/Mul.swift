@@ -142,3 +142,11 @@ extension Mul: SpecKind {
     static func specBlank(named name: String) -> Mul { Mul(name) }
     static var specExample: (layer: Mul, input: Shape) { (Mul("mul"), [2, 3, 3]) }
 }
+
+extension Mul {
+    /// One multiplication per output element.
+    public func countedOperations(inputs: [Shape], output: Shape) throws -> [CountedOperation: Count] {
+        let units = try output.elementCount()
+        return [.add: Count(units, formula: units.grouped)]
+    }
+}
