@@ -6,13 +6,16 @@
 # training step is forward, cross-entropy, backward and SGD with momentum 0.9 (as `convkit bench`).
 #
 # Usage: scripts/compare-model-pytorch.sh [MODEL] [BATCH]
-#   MODEL  resnet20-cifar (default), resnet56-cifar, airbench94 or resnet18 (the twins of
-#          scripts/pytorch_interop.py and torchvision)
+#   MODEL  resnet20-cifar (default), resnet56-cifar, airbench94 (the twins of scripts/pytorch_interop.py),
+#          or a torchvision twin at 3×224×224: resnet18, mobilenet_v2, mobilenet_v3_small, efficientnet_b0,
+#          densenet121, squeezenet1_0, shufflenet_v2_x1_0, googlenet
 #   BATCH  batch size (default 128)
 # Environment:
 #   VENV=~/.cache/convkit-venv  Python virtual environment outside the repository with torch and torchvision
 #   THREADS=2                   threads on both sides
 #   SECONDS_PER_SAMPLE=2        minimum seconds per timed sample (medians of 5 samples on both sides)
+#   ALSO_IM2COL=1               also time ConvKit with CONVKIT_CONVOLUTION=im2col (every convolution as
+#                               im2col + GEMM: a depthwise one as one single-row GEMM per group)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -23,7 +26,8 @@ THREADS="${THREADS:-2}"
 SECONDS_PER_SAMPLE="${SECONDS_PER_SAMPLE:-2}"
 PYTHON="$VENV/bin/python"
 "$PYTHON" -c "import torch, torchvision" 2>/dev/null || { echo "error: $PYTHON has no torch and torchvision (pip install torch torchvision)" >&2; exit 1; }
-case "$MODEL" in resnet20-cifar|resnet56-cifar|airbench94|resnet18) ;; *) echo "error: MODEL must be resnet20-cifar, resnet56-cifar, airbench94 or resnet18" >&2; exit 1 ;; esac
+TORCHVISION_MODELS="resnet18 mobilenet_v2 mobilenet_v3_small efficientnet_b0 densenet121 squeezenet1_0 shufflenet_v2_x1_0 googlenet"
+case " resnet20-cifar resnet56-cifar airbench94 $TORCHVISION_MODELS " in *" $MODEL "*) ;; *) echo "error: MODEL must be resnet20-cifar, resnet56-cifar, airbench94 or one of: $TORCHVISION_MODELS" >&2; exit 1 ;; esac
 
 echo "Building ConvKit (release)…" >&2
 swift build -c release >/dev/null
@@ -47,9 +51,10 @@ def median_seconds(body):
 
 for layout in ("nchw", "channels_last"):
     torch.manual_seed(0)
-    model = {"resnet20-cifar": lambda: resnet_cifar(3), "resnet56-cifar": lambda: resnet_cifar(9),
-             "airbench94": airbench94, "resnet18": lambda: torchvision.models.resnet18(weights=None)}[name]()
-    side = 224 if name == "resnet18" else 32
+    cifar = {"resnet20-cifar": lambda: resnet_cifar(3), "resnet56-cifar": lambda: resnet_cifar(9), "airbench94": airbench94}
+    extra = {"googlenet": {"aux_logits": False, "init_weights": False}}.get(name, {})
+    model = cifar[name]() if name in cifar else getattr(torchvision.models, name)(weights=None, **extra)
+    side = 32 if name in cifar else 224
     x = torch.randn(batch, 3, side, side)
     y = torch.randint(0, 10 if side == 32 else 1000, (batch,))
     if layout == "channels_last":
@@ -73,12 +78,21 @@ BENCH="$(.build/release/convkit bench --model "$MODEL" --batch-size "$BATCH" --t
 field() { "$PYTHON" -c "import json, sys; print(json.load(sys.stdin)['$1'])" <<<"$BENCH"; }
 CK_TRAIN="$(field model_train_images_per_s)"
 CK_INFER="$(field model_inference_images_per_s)"
+if [ "${ALSO_IM2COL:-0}" = 1 ]; then
+    BENCH="$(CONVKIT_CONVOLUTION=im2col .build/release/convkit bench --model "$MODEL" --batch-size "$BATCH" --threads "$THREADS" --seconds "$SECONDS_PER_SAMPLE" --json 2>/dev/null)"
+    IM_TRAIN="$(field model_train_images_per_s)"
+    IM_INFER="$(field model_inference_images_per_s)"
+fi
 echo
 printf '%-28s %14s %14s\n' "images/s (median)" "training step" "inference"
 while read -r LAYOUT TRAIN INFER; do
     printf '%-28s %14s %14s\n' "PyTorch $LAYOUT" "$TRAIN" "$INFER"
 done <<<"$TORCH"
 printf '%-28s %14s %14s\n' "ConvKit" "$CK_TRAIN" "$CK_INFER"
+if [ -n "${IM_TRAIN:-}" ]; then
+    printf '%-28s %14s %14s\n' "ConvKit, im2col forced" "$IM_TRAIN" "$IM_INFER"
+    printf '%-28s %13.2f× %13.2f×\n' "ConvKit / im2col forced" "$(echo "$CK_TRAIN / $IM_TRAIN" | bc -l)" "$(echo "$CK_INFER / $IM_INFER" | bc -l)"
+fi
 while read -r LAYOUT TRAIN INFER; do
     printf '%-28s %13.2f× %13.2f×\n' "ConvKit / PyTorch $LAYOUT" "$(echo "$CK_TRAIN / $TRAIN" | bc -l)" "$(echo "$CK_INFER / $INFER" | bc -l)"
 done <<<"$TORCH"

@@ -10,7 +10,9 @@ import ConvKitKernelsC
 // The forward pass splits the N·O planes into contiguous runs for the threads; the backward pass
 // splits the input channels, each thread doing all images of its channels, so every gradient is
 // summed over images in order by one thread: the results do not depend on the thread count.
-// Workspace: per chunk one padded plane (and for backward a padded gradient plane).
+// Stride 1 runs on the flat padded plane (depthwise.c). Workspace per chunk: a padded input plane
+// and, for backward, a padded gradient plane, each with (kw − 1)·dw floats of slack, and a scratch
+// plane of oh·pitch floats.
 
 extension ConvolutionShape {
     /// Rows of the zero-padded plane: enough for every window (top padding included).
@@ -23,13 +25,17 @@ extension ConvolutionShape {
         let g = window
         return max(g.width + g.padLeft, (g.outputWidth - 1) * g.strideWidth + (g.kernelWidth - 1) * g.dilationWidth + 1)
     }
-    /// Floats of one padded plane.
-    var depthwisePlaneCount: Int { depthwisePaddedHeight * depthwisePitch }
+    /// Floats of one padded plane with the slack the flat stride-1 loops read past its last row.
+    var depthwisePlaneCount: Int { depthwisePaddedHeight * depthwisePitch + (window.kernelWidth - 1) * window.dilationWidth }
+    /// Floats of the flat scratch plane, oh·pitch.
+    var depthwiseScratchCount: Int { window.outputHeight * depthwisePitch }
     /// Parallel chunks of a depthwise pass over `items` independent planes or channels.
     func depthwiseChunks(items: Int, threads: Int) -> Int { max(1, min(max(threads, 1), items)) }
-    /// Workspace of the depthwise passes: two padded planes per chunk (input and input gradient).
+    /// Floats of one chunk's workspace: two padded planes (input and input gradient) and the scratch.
+    var depthwiseChunkCount: Int { 2 * depthwisePlaneCount + depthwiseScratchCount }
+    /// Workspace of the depthwise passes: ``depthwiseChunkCount`` floats per chunk.
     func depthwiseWorkspaceCount(batch: Int, threads: Int) -> Int {
-        2 * depthwiseChunks(items: max(batch * outputChannels, inputChannels), threads: threads) * depthwisePlaneCount
+        depthwiseChunks(items: max(batch * outputChannels, inputChannels), threads: threads) * depthwiseChunkCount
     }
 }
 
@@ -51,14 +57,15 @@ func depthwiseForward(_ x: [Float], weight: [Float], bias: [Float]?, _ conv: Con
                 workspace.withUnsafeMutableBufferPointer { work in
                     let (xp, wp, yp, scratch) = (xs.baseAddress!, ws.baseAddress!, ys.baseAddress!, work.baseAddress!)
                     parallelFor(chunks: chunks, threads: threads) { chunk in
-                        let xpad = scratch + chunk * planeCount
+                        let xpad = scratch + chunk * conv.depthwiseChunkCount
+                        let flat = xpad + 2 * planeCount
                         xpad.initialize(repeating: 0, count: planeCount)
                         for plane in chunkRange(chunk, of: chunks, count: planes) {
                             let (image, channel) = plane.quotientAndRemainder(dividingBy: o)
                             ck_depthwise_pad(xp + (image * c + channel / multiplier) * inPlane, g.height, g.width, g.padTop, g.padLeft, pitch, xpad)
                             ck_depthwise_forward(engine.cValue, xpad, pitch, wp + channel * taps, g.kernelHeight, g.kernelWidth,
                                                  g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth,
-                                                 g.outputHeight, g.outputWidth, bias?[channel] ?? 0, yp + plane * outPlane)
+                                                 g.outputHeight, g.outputWidth, bias?[channel] ?? 0, flat, yp + plane * outPlane)
                         }
                     }
                 }
@@ -93,8 +100,9 @@ func depthwiseBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv:
                                 let (xp, dyp, wp, dwp, scratch) = (xs.baseAddress!, dys.baseAddress!, ws.baseAddress!, dws.baseAddress!, work.baseAddress!)
                                 let (dbp, dxp) = (dbs.baseAddress, dxs.baseAddress)
                                 parallelFor(chunks: chunks, threads: threads) { chunk in
-                                    let xpad = scratch + 2 * chunk * planeCount
+                                    let xpad = scratch + chunk * conv.depthwiseChunkCount
                                     let dxpad = xpad + planeCount
+                                    let flat = dxpad + planeCount
                                     xpad.initialize(repeating: 0, count: planeCount)
                                     for channel in chunkRange(chunk, of: chunks, count: c) {
                                         for image in 0..<n {
@@ -102,15 +110,10 @@ func depthwiseBackward(_ dy: [Float], input x: [Float], weight: [Float], _ conv:
                                             if needsInput { dxpad.initialize(repeating: 0, count: planeCount) }
                                             for output in (channel * multiplier)..<((channel + 1) * multiplier) {
                                                 let gradient = dyp + (image * o + output) * outPlane
-                                                ck_depthwise_weight_gradient(engine.cValue, gradient, xpad, pitch, g.kernelHeight, g.kernelWidth,
-                                                                             g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth,
-                                                                             g.outputHeight, g.outputWidth, dwp + output * taps,
-                                                                             hasBias ? dbp.map { $0 + output } : nil)
-                                                if needsInput {
-                                                    ck_depthwise_input_gradient(engine.cValue, gradient, pitch, wp + output * taps, g.kernelHeight,
-                                                                                g.kernelWidth, g.strideHeight, g.strideWidth, g.dilationHeight,
-                                                                                g.dilationWidth, g.outputHeight, g.outputWidth, dxpad)
-                                                }
+                                                ck_depthwise_backward(engine.cValue, gradient, xpad, pitch, wp + output * taps, g.kernelHeight,
+                                                                      g.kernelWidth, g.strideHeight, g.strideWidth, g.dilationHeight, g.dilationWidth,
+                                                                      g.outputHeight, g.outputWidth, flat, dwp + output * taps,
+                                                                      hasBias ? dbp.map { $0 + output } : nil, needsInput ? dxpad : nil)
                                             }
                                             if needsInput, let dxp {
                                                 ck_depthwise_unpad(dxpad, g.height, g.width, g.padTop, g.padLeft, pitch, dxp + (image * c + channel) * inPlane)

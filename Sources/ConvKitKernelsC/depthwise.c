@@ -1,7 +1,9 @@
 // Depthwise convolution (groups = C, each output channel reading one input channel; C_out = m·C),
 // forward and both gradients, plane by plane on a zero-padded copy of the input plane. See
 // depthwise_body.h for the loops; this file instantiates them per engine (4 lanes portable, 8 for
-// AVX2, 16 for AVX-512) and dispatches. Results are identical on every engine.
+// AVX2, 16 for AVX-512) and dispatches. Stride 1 runs on the flat padded plane (one long run per
+// tap, the columns past each row computed and dropped: a 14-wide map fills 16-float vectors);
+// other strides row by row. Results are identical on every engine.
 #include "ConvKitKernelsC.h"
 
 #include <stddef.h>
@@ -58,29 +60,37 @@ void ck_depthwise_unpad(const float *xpad, long height, long width, long top, lo
     }
 }
 
+#if defined(__x86_64__)
+#define CK_DW_DISPATCH(name, ...)                                                                  \
+    do {                                                                                          \
+        if (engine == CK_ENGINE_AVX512) { name##_avx512(__VA_ARGS__); break; }                    \
+        if (ck_engine_has_avx2(engine)) { name##_avx2(__VA_ARGS__); break; }                      \
+        name##_portable(__VA_ARGS__);                                                             \
+    } while (0)
+#else
+#define CK_DW_DISPATCH(name, ...) name##_portable(__VA_ARGS__)
+#endif
+
 void ck_depthwise_forward(ck_engine engine, const float *xpad, long pitch, const float *w, long kh, long kw, long sh, long sw,
-                          long dh, long dw, long oh, long ow, float bias, float *y) {
-#if defined(__x86_64__)
-    if (engine == CK_ENGINE_AVX512) return ck_dw_forward_plane_avx512(xpad, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, bias, y);
-    if (ck_engine_has_avx2(engine)) return ck_dw_forward_plane_avx2(xpad, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, bias, y);
-#endif
-    ck_dw_forward_plane_portable(xpad, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, bias, y);
+                          long dh, long dw, long oh, long ow, float bias, float *scratch, float *y) {
+    if (sh == 1 && sw == 1) {
+        CK_DW_DISPATCH(ck_dw_forward_flat, xpad, pitch, w, kh, kw, dh, dw, oh, ow, bias, scratch, y);
+    } else {
+        CK_DW_DISPATCH(ck_dw_forward_plane, xpad, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, bias, y);
+    }
 }
 
-void ck_depthwise_input_gradient(ck_engine engine, const float *dy, long pitch, const float *w, long kh, long kw, long sh, long sw,
-                                 long dh, long dw, long oh, long ow, float *dxpad) {
-#if defined(__x86_64__)
-    if (engine == CK_ENGINE_AVX512) return ck_dw_input_gradient_plane_avx512(dy, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, dxpad);
-    if (ck_engine_has_avx2(engine)) return ck_dw_input_gradient_plane_avx2(dy, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, dxpad);
-#endif
-    ck_dw_input_gradient_plane_portable(dy, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, dxpad);
-}
-
-void ck_depthwise_weight_gradient(ck_engine engine, const float *dy, const float *xpad, long pitch, long kh, long kw, long sh,
-                                  long sw, long dh, long dw, long oh, long ow, float *dwgrad, float *db) {
-#if defined(__x86_64__)
-    if (engine == CK_ENGINE_AVX512) return ck_dw_weight_gradient_plane_avx512(dy, xpad, pitch, kh, kw, sh, sw, dh, dw, oh, ow, dwgrad, db);
-    if (ck_engine_has_avx2(engine)) return ck_dw_weight_gradient_plane_avx2(dy, xpad, pitch, kh, kw, sh, sw, dh, dw, oh, ow, dwgrad, db);
-#endif
-    ck_dw_weight_gradient_plane_portable(dy, xpad, pitch, kh, kw, sh, sw, dh, dw, oh, ow, dwgrad, db);
+void ck_depthwise_backward(ck_engine engine, const float *dy, const float *xpad, long pitch, const float *w, long kh, long kw,
+                           long sh, long sw, long dh, long dw, long oh, long ow, float *scratch, float *dwgrad, float *db,
+                           float *dxpad) {
+    if (sh == 1 && sw == 1) {
+        for (long oy = 0; oy < oh; oy++) {
+            for (long ox = 0; ox < pitch; ox++) scratch[oy * pitch + ox] = ox < ow ? dy[oy * ow + ox] : 0.0f;
+        }
+        CK_DW_DISPATCH(ck_dw_weight_gradient_flat, scratch, xpad, pitch, kh, kw, dh, dw, oh, dwgrad, db);
+        if (dxpad) CK_DW_DISPATCH(ck_dw_input_gradient_flat, scratch, pitch, w, kh, kw, dh, dw, oh, dxpad);
+    } else {
+        CK_DW_DISPATCH(ck_dw_weight_gradient_plane, dy, xpad, pitch, kh, kw, sh, sw, dh, dw, oh, ow, dwgrad, db);
+        if (dxpad) CK_DW_DISPATCH(ck_dw_input_gradient_plane, dy, pitch, w, kh, kw, sh, sw, dh, dw, oh, ow, dxpad);
+    }
 }

@@ -38,6 +38,51 @@ CK_ATTRIBUTE static void CK_NAME(ck_dw_forward_plane)(const float *xpad, long pi
     }
 }
 
+/// Stride 1 on the flat padded plane: yflat[p] = Σ over taps (a, b) in order of
+/// w[a·kw + b] · xpad[p + a·dh·pitch + b·dw] for p < oh·pitch (one long run per tap, whatever the
+/// width; the pitch − ow columns past each row are computed and dropped), then each row's first ow
+/// values plus bias go to y. xpad must hold (kw − 1)·dw floats of slack after its last row.
+CK_ATTRIBUTE static void CK_NAME(ck_dw_forward_flat)(const float *xpad, long pitch, const float *w, long kh, long kw, long dh,
+                                                      long dw, long oh, long ow, float bias, float *yflat, float *y) {
+    const long count = oh * pitch;
+    for (long p = 0; p < count; p++) yflat[p] = 0;
+    for (long a = 0; a < kh; a++) {
+        for (long b = 0; b < kw; b++) {
+            const float weight = w[a * kw + b];
+            const float *in = xpad + a * dh * pitch + b * dw;
+            const CK_V wv = (CK_V)(weight);
+            long p = 0;
+            for (; p + CK_LANES <= count; p += CK_LANES) {
+                CK_NAME(ck_dw_store)(yflat + p, CK_NAME(ck_dw_load)(yflat + p) + wv * CK_NAME(ck_dw_load)(in + p));
+            }
+            for (; p < count; p++) yflat[p] = yflat[p] + weight * in[p];
+        }
+    }
+    for (long oy = 0; oy < oh; oy++) {
+        for (long ox = 0; ox < ow; ox++) y[oy * ow + ox] = yflat[oy * pitch + ox] + bias;
+    }
+}
+
+/// Stride 1 on the flat padded plane, the adjoint of ck_dw_forward_flat: dyflat holds dy with its
+/// rows at the pitch and zeros in the pitch − ow columns after each; dxpad[p + a·dh·pitch + b·dw] +=
+/// w[a·kw + b] · dyflat[p] over taps in order. dxpad needs the same slack as xpad.
+CK_ATTRIBUTE static void CK_NAME(ck_dw_input_gradient_flat)(const float *dyflat, long pitch, const float *w, long kh, long kw,
+                                                             long dh, long dw, long oh, float *dxpad) {
+    const long count = oh * pitch;
+    for (long a = 0; a < kh; a++) {
+        for (long b = 0; b < kw; b++) {
+            const float weight = w[a * kw + b];
+            float *out = dxpad + a * dh * pitch + b * dw;
+            const CK_V wv = (CK_V)(weight);
+            long p = 0;
+            for (; p + CK_LANES <= count; p += CK_LANES) {
+                CK_NAME(ck_dw_store)(out + p, CK_NAME(ck_dw_load)(out + p) + wv * CK_NAME(ck_dw_load)(dyflat + p));
+            }
+            for (; p < count; p++) out[p] = out[p] + weight * dyflat[p];
+        }
+    }
+}
+
 /// dxpad (padded plane, pitch wide) += for every output (oy, ox) and tap (a, b) in order:
 /// w[a·kw + b] · dy[oy·ow + ox] at (oy·sh + a·dh, ox·sw + b·dw).
 CK_ATTRIBUTE static void CK_NAME(ck_dw_input_gradient_plane)(const float *dy, long pitch, const float *w, long kh, long kw, long sh,
@@ -111,6 +156,40 @@ CK_ATTRIBUTE static void CK_NAME(ck_dw_weight_gradient_plane)(const float *dy, c
         float partial[16];
         for (int j = 0; j < GROUPS; j++) CK_NAME(ck_dw_store)(partial + j * CK_LANES, acc[j]);
         float total = CK_NAME(ck_dw_total)(partial) + CK_NAME(ck_dw_total)(tail);
+        if (tap < 0) *db = *db + total; else dwgrad[tap] = dwgrad[tap] + total;
+    }
+}
+
+/// Stride 1 on the flat padded plane: dwgrad[a·kw + b] += Σ_{p < oh·pitch} dyflat[p]·xpad[p + a·dh·pitch + b·dw]
+/// and *db += Σ dyflat (db may be NULL), in 16 partial sums as the other reductions (dyflat's zero
+/// columns add +0).
+CK_ATTRIBUTE static void CK_NAME(ck_dw_weight_gradient_flat)(const float *dyflat, const float *xpad, long pitch, long kh, long kw,
+                                                              long dh, long dw, long oh, float *dwgrad, float *db) {
+    enum { GROUPS = 16 / CK_LANES };
+    const long count = oh * pitch, whole = count / 16 * 16;
+    for (long tap = -1; tap < kh * kw; tap++) {
+        if (tap < 0 && !db) continue;
+        const float *in = tap < 0 ? 0 : xpad + (tap / kw) * dh * pitch + (tap % kw) * dw;
+        CK_V acc[GROUPS];
+        for (int j = 0; j < GROUPS; j++) acc[j] = (CK_V)(0.0f);
+        float tail[16] = {0};
+        long p = 0;
+        if (tap < 0) {
+            for (; p < whole; p += 16) {
+                for (int j = 0; j < GROUPS; j++) acc[j] = acc[j] + CK_NAME(ck_dw_load)(dyflat + p + j * CK_LANES);
+            }
+            for (; p < count; p++) tail[p - whole] = tail[p - whole] + dyflat[p];
+        } else {
+            for (; p < whole; p += 16) {
+                for (int j = 0; j < GROUPS; j++) {
+                    acc[j] = acc[j] + CK_NAME(ck_dw_load)(dyflat + p + j * CK_LANES) * CK_NAME(ck_dw_load)(in + p + j * CK_LANES);
+                }
+            }
+            for (; p < count; p++) tail[p - whole] = tail[p - whole] + dyflat[p] * in[p];
+        }
+        float partial[16];
+        for (int j = 0; j < GROUPS; j++) CK_NAME(ck_dw_store)(partial + j * CK_LANES, acc[j]);
+        const float total = CK_NAME(ck_dw_total)(partial) + CK_NAME(ck_dw_total)(tail);
         if (tap < 0) *db = *db + total; else dwgrad[tap] = dwgrad[tap] + total;
     }
 }

@@ -214,15 +214,16 @@ void ck_gelu_backward(ck_engine engine, const float *x, const float *dy, float *
 void ck_depthwise_pad(const float *x, long height, long width, long top, long left, long pitch, float *xpad);
 /// The interior of a padded plane copied back out (the input gradient of a plane).
 void ck_depthwise_unpad(const float *xpad, long height, long width, long top, long left, long pitch, float *x);
-/// y (oh × ow) = the kh × kw window (strides sh, sw; dilations dh, dw) of the padded plane times w, plus bias.
+/// y (oh × ow) = the kh × kw window (strides sh, sw; dilations dh, dw) of the padded plane times w, plus
+/// bias. `scratch` holds oh·pitch floats; with stride 1, xpad needs (kw − 1)·dw floats after its rows.
 void ck_depthwise_forward(ck_engine engine, const float *xpad, long pitch, const float *w, long kh, long kw, long sh, long sw,
-                          long dh, long dw, long oh, long ow, float bias, float *y);
-/// dxpad += the transposed window of dy (oh × ow) with w: the input gradient of one output plane, padded.
-void ck_depthwise_input_gradient(ck_engine engine, const float *dy, long pitch, const float *w, long kh, long kw, long sh, long sw,
-                                 long dh, long dw, long oh, long ow, float *dxpad);
-/// dwgrad (kh·kw) += Σ dy · window of xpad, and *db += Σ dy unless db is NULL.
-void ck_depthwise_weight_gradient(ck_engine engine, const float *dy, const float *xpad, long pitch, long kh, long kw, long sh,
-                                  long sw, long dh, long dw, long oh, long ow, float *dwgrad, float *db);
+                          long dh, long dw, long oh, long ow, float bias, float *scratch, float *y);
+/// One output plane's gradients: dwgrad (kh·kw) += Σ dy · window of xpad, *db += Σ dy unless db is
+/// NULL, and dxpad (padded, same layout and slack as xpad) += the transposed window of dy with w
+/// unless dxpad is NULL. `scratch` holds oh·pitch floats.
+void ck_depthwise_backward(ck_engine engine, const float *dy, const float *xpad, long pitch, const float *w, long kh, long kw,
+                           long sh, long sw, long dh, long dw, long oh, long ow, float *scratch, float *dwgrad, float *db,
+                           float *dxpad);
 
 typedef void (*ck_chunk_fn)(void *context, long chunk);
 
