@@ -13,10 +13,17 @@ public struct WindowGeometry: Sendable, Equatable {
     public var padTop: Int, padLeft: Int
     public var dilationHeight: Int, dilationWidth: Int
     public var outputHeight: Int, outputWidth: Int
+    /// Zeros below and to the right of the input: what average pooling counts with
+    /// `count_include_pad` (the other kernels need only the top/left padding and the output size).
+    public var padBottom: Int, padRight: Int
 
+    /// `padBottom` and `padRight` default to `padTop` and `padLeft` (symmetric padding).
     public init(channels: Int, height: Int, width: Int, kernelHeight: Int, kernelWidth: Int,
                 strideHeight: Int, strideWidth: Int, padTop: Int, padLeft: Int,
-                dilationHeight: Int, dilationWidth: Int, outputHeight: Int, outputWidth: Int) {
+                dilationHeight: Int, dilationWidth: Int, outputHeight: Int, outputWidth: Int,
+                padBottom: Int? = nil, padRight: Int? = nil) {
+        self.padBottom = padBottom ?? padTop
+        self.padRight = padRight ?? padLeft
         self.channels = channels; self.height = height; self.width = width
         self.kernelHeight = kernelHeight; self.kernelWidth = kernelWidth
         self.strideHeight = strideHeight; self.strideWidth = strideWidth

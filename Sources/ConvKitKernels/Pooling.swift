@@ -61,7 +61,7 @@ public func maxPoolPlaneBackward(_ dy: UnsafePointer<Float>, argmax: UnsafePoint
 @inline(__always)
 func averageWindow(_ g: WindowGeometry, _ oy: Int, _ ox: Int, countIncludePad: Bool) -> (y0: Int, y1: Int, x0: Int, x1: Int, divisor: Int) {
     var y0 = oy * g.strideHeight - g.padTop, x0 = ox * g.strideWidth - g.padLeft
-    var y1 = min(y0 + g.kernelHeight, g.height + g.padTop), x1 = min(x0 + g.kernelWidth, g.width + g.padLeft)
+    var y1 = min(y0 + g.kernelHeight, g.height + g.padBottom), x1 = min(x0 + g.kernelWidth, g.width + g.padRight)
     let padded = (y1 - y0) * (x1 - x0)
     y0 = max(y0, 0); x0 = max(x0, 0)
     y1 = min(y1, g.height); x1 = min(x1, g.width)

@@ -6,31 +6,44 @@
 public struct PoolingWindow: Hashable, Sendable {
     public var kernel: Size2
     public var stride: Size2
+    /// Zeros above and to the left (and below and to the right unless ``paddingEnd`` says otherwise).
     public var padding: Size2
+    /// Zeros below and to the right when they differ from ``padding`` (ONNX's asymmetric `pads`;
+    /// PyTorch's pooling has none), nil for symmetric padding.
+    public var paddingEnd: Size2?
     public var dilation: Size2
     public var ceilMode: Bool
 
     /// `stride` defaults to the kernel size, as in PyTorch.
-    public init(kernel: Size2, stride: Size2? = nil, padding: Size2 = Size2(0), dilation: Size2 = Size2(1), ceilMode: Bool = false) {
+    public init(kernel: Size2, stride: Size2? = nil, padding: Size2 = Size2(0), paddingEnd: Size2? = nil, dilation: Size2 = Size2(1),
+                ceilMode: Bool = false) {
         self.kernel = kernel
         self.stride = stride ?? kernel
         self.padding = padding
+        self.paddingEnd = paddingEnd == padding ? nil : paddingEnd
         self.dilation = dilation
         self.ceilMode = ceilMode
     }
 
+    /// The padding on all four sides.
+    var sides: Padding {
+        paddingEnd.map { .sides(padding.height, $0.height, padding.width, $0.width) } ?? .explicit(padding)
+    }
+
     func outputShape(for input: Shape, path: String) throws -> Shape {
         try requireRank(input, 3, path: path, expected: "C×H×W")
-        guard padding.height <= kernel.height / 2, padding.width <= kernel.width / 2 else {
-            throw ConvKitError.invalidLayer(layer: path, reason: "padding \(padding) must be at most half the kernel \(kernel)")
+        let end = paddingEnd ?? padding
+        guard max(padding.height, end.height) <= kernel.height / 2, max(padding.width, end.width) <= kernel.width / 2 else {
+            let which = paddingEnd == nil ? "padding \(padding)" : "padding \(sides)"
+            throw ConvKitError.invalidLayer(layer: path, reason: "\(which) must be at most half the kernel \(kernel)\(paddingEnd == nil ? "" : " on every side")")
         }
         let (h, w, _) = try SlidingWindow.output(layer: path, input: input, kernel: kernel, stride: stride,
-                                                 padding: .explicit(padding), dilation: dilation, ceilMode: ceilMode)
+                                                 padding: sides, dilation: dilation, ceilMode: ceilMode)
         return [input.dimensions[0], h, w]
     }
 
     func shapeFormula(input: Shape) -> [String] {
-        (try? SlidingWindow.output(layer: "", input: input, kernel: kernel, stride: stride, padding: .explicit(padding),
+        (try? SlidingWindow.output(layer: "", input: input, kernel: kernel, stride: stride, padding: sides,
                                    dilation: dilation, ceilMode: ceilMode).formulas) ?? []
     }
 
@@ -54,7 +67,8 @@ extension PoolingWindow {
         WindowGeometry(channels: input.dimensions[0], height: input.dimensions[1], width: input.dimensions[2],
                        kernelHeight: kernel.height, kernelWidth: kernel.width, strideHeight: stride.height, strideWidth: stride.width,
                        padTop: padding.height, padLeft: padding.width, dilationHeight: dilation.height, dilationWidth: dilation.width,
-                       outputHeight: output.dimensions[1], outputWidth: output.dimensions[2])
+                       outputHeight: output.dimensions[1], outputWidth: output.dimensions[2],
+                       padBottom: (paddingEnd ?? padding).height, padRight: (paddingEnd ?? padding).width)
     }
 }
 
@@ -131,7 +145,18 @@ extension PoolingWindow {
                         return w.stride == w.kernel ? nil : .inline(SpecText.size(w.stride))
                     },
                     fillAbsent: { layer in layer[keyPath: window].stride = layer[keyPath: window].kernel }),
-            .size2AllowingZero("padding", window.appending(path: \.padding), doc: "implicit padding, at most half the kernel"),
+            SpecKey(name: "padding", requirement: .optional(default: "0"), typeText: "int, [h, w] or [top, bottom, left, right], ≥ 0",
+                    doc: "implicit padding, at most half the kernel",
+                    decode: { node, layer, _ in
+                        let (t, b, l, r) = try node.paddingSides("padding").sides
+                        layer[keyPath: window].padding = Size2(t, l)
+                        layer[keyPath: window].paddingEnd = t == b && l == r ? nil : Size2(b, r)
+                    },
+                    encode: { layer in
+                        let w = layer[keyPath: window]
+                        if let end = w.paddingEnd { return .inline(SpecText.list([w.padding.height, end.height, w.padding.width, end.width])) }
+                        return w.padding == Size2(0) ? nil : .inline(SpecText.size(w.padding))
+                    }),
             .bool("ceil_mode", window.appending(path: \.ceilMode), doc: "rounds the output size up"),
         ]
     }

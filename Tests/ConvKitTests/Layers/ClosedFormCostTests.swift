@@ -36,9 +36,9 @@ import Testing
     @Test func slidingWindowArithmeticIsCheckedNotWrapped() {
         // dilation·(kernel − 1) = 2^62 · 3 overflows.
         let error = expectConvKitError {
-            _ = try SlidingWindow.outputLength(input: 8, kernel: 4, stride: 1, padding: .valid, axisPadding: 0,
+            _ = try SlidingWindow.outputLength(input: 8, kernel: 4, stride: 1, padding: .valid, before: 0, after: 0,
                                                dilation: 1 << 62, ceilMode: false)
         }
-        #expect(error?.description.hasPrefix("integer overflow: output size (input 8, kernel 4, stride 1, padding 0, dilation 4611686018427387904)") == true)
+        #expect(error?.description.hasPrefix("integer overflow: output size (input 8, kernel 4, stride 1, padding 0+0, dilation 4611686018427387904)") == true)
     }
 }

@@ -21,9 +21,10 @@ struct Factorize3x3: ArchitectureRewrite {
         switch padding {
         case .same: return Array(repeating: .same, count: n)
         case .valid: return Array(repeating: .valid, count: n)
-        case let .explicit(p):
+        case .explicit, .sides:
+            let (t, b, l, r) = padding.sides
             func share(_ total: Int, _ i: Int) -> Int { total / n + (i < total % n ? 1 : 0) }
-            return (0..<n).map { .explicit(Size2(share(p.height, $0), share(p.width, $0))) }
+            return (0..<n).map { Padding.sides(share(t, $0), share(b, $0), share(l, $0), share(r, $0)) }
         }
     }
 

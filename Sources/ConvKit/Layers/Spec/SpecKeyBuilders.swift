@@ -77,17 +77,18 @@ extension SpecKey where L: SpecKind {
     /// default `valid` (the same shapes and costs).
     static func padding(_ name: String, _ path: WritableKeyPath<L, Padding>, doc: String) -> SpecKey {
         func normalized(_ padding: Padding) -> Padding { padding == .explicit(Size2(0)) ? .valid : padding }
-        return value(name, path, .optional, type: "int, [h, w], valid or same", doc: doc, read: { node, what in
+        return value(name, path, .optional, type: "int, [h, w], [top, bottom, left, right], valid or same", doc: doc, read: { node, what in
             switch node.scalarText?.lowercased() {
             case "valid": return .valid
             case "same": return .same
-            default: return .explicit(try node.size2(what, allowZero: true))
+            default: return try node.paddingSides(what)
             }
         }, write: { padding in
             switch padding {
             case .valid: return "valid"
             case .same: return "same"
             case let .explicit(size): return SpecText.size(size)
+            case let .sides(t, b, l, r): return SpecText.list([t, b, l, r])
             }
         }, isDefault: { normalized($0) == normalized($1) })
     }

@@ -78,6 +78,19 @@ struct SpecNode {
         return Size2(value)
     }
 
+    /// Padding as an integer, `[height, width]` or `[top, bottom, left, right]`, every value ≥ 0;
+    /// equal sides give ``Padding/explicit(_:)``.
+    func paddingSides(_ what: String) throws -> Padding {
+        guard node.sequence != nil else { return .explicit(try size2(what, allowZero: true)) }
+        let items = try list(what)
+        guard items.count == 2 || items.count == 4 else {
+            throw error("\(what) must be an integer, [height, width] or [top, bottom, left, right], found \(items.count) values")
+        }
+        let values = try items.map { try $0.int(what) }
+        if let negative = values.first(where: { $0 < 0 }) { throw error("\(what) must be non-negative, found \(negative)") }
+        return values.count == 2 ? .explicit(Size2(values[0], values[1])) : .sides(values[0], values[1], values[2], values[3])
+    }
+
     /// A mapping's entries as (key text, key node, value node), rejecting non-string and duplicate keys.
     func mapping(_ what: String) throws -> SpecMapping {
         guard let mapping = node.mapping else { throw error("\(what) must be a mapping of keys to values, found \(describe())") }
