@@ -41,7 +41,8 @@ run_all() { # $1 = binary, $2 = output folder
   fi
 }
 # Resumable checkpoints carry each epoch's wall time in their metrics metadata: hash them without
-# that column (tensors, every other metadata value, and the metrics without seconds).
+# that column (tensors, every other metadata value, and the metrics without seconds), and their
+# training request without the keys added later that hold their default (null).
 strip_times() {
   for f in "$1"/resume*.st; do
     python3 - "$f" <<'PY'
@@ -54,6 +55,14 @@ meta = header.get("__metadata__", {})
 if "convkit.resume.metrics" in meta:
     # Keep epoch, losses and accuracies; drop the wall times (seconds, and train_seconds where present).
     meta["convkit.resume.metrics"] = "\n".join(",".join(line.split(",")[:5]) for line in meta["convkit.resume.metrics"].split("\n"))
+if "convkit.resume.request" in meta:
+    # Request keys added later and left at null (their default: `input`, `classes`) are absent from
+    # older files: compare the request without them.
+    request = json.loads(meta["convkit.resume.request"])
+    for key in ("input", "classes"):
+        if request.get(key, 0) is None:
+            del request[key]
+    meta["convkit.resume.request"] = json.dumps(request, sort_keys=True)
 open(path + ".stable", "wb").write(json.dumps(header, sort_keys=True).encode() + data[8 + n:])
 PY
     rm "$f"
