@@ -29,7 +29,7 @@ struct TrainCommand: ParsableCommand {
     @Option(help: "Input normalisation: half ((x/255 − 0.5)/0.5, the default), dataset (per-channel mean/std) or unit (x/255).") var normalize: String?
     @Option(help: "C,H,W: run the model at this input size (its own by default), e.g. 3,32,32 to train an ImageNet model on 32×32 data.") var input: String?
     @Option(help: "Replace the outputs of the model's last convolution or linear layer by N (torchvision's num_classes).") var classes: Int?
-    @Flag(name: .customLong("batch-norm"), help: "Insert BatchNorm after every convolution.") var batchNorm = false
+    @Flag(name: .customLong("batch-norm"), help: "Insert BatchNorm after every convolution (transposed ones too).") var batchNorm = false
     @Option(help: "Insert Dropout(P) after every hidden fully connected layer's activation.") var dropout: Double?
     @Flag(help: "Random crop (4-pixel padding) and horizontal flip.") var augment = false
     @Option(help: "Random seed (default: 0).") var seed: UInt64?

@@ -104,15 +104,19 @@ struct ConcatJoin: MergeLayer, InstantiableLayer {
 }
 
 /// Forward: the inputs copied side by side along channels, image by image.
-/// Backward: ∂L/∂output split by channels, one slice per input.
+/// Backward: ∂L/∂output split by channels, one slice per input. The output and gradient buffers
+/// are reused across steps (a dense block concatenates at every layer).
 final class ConcatRuntime: MergeRuntime, StatelessRuntime {
     let path: String
     let inputs: [Shape], output: Shape
+    private var outputBuffer = Tensor(shape: [0])
+    private var gradientBuffers: [Tensor]
 
     init(path: String, inputs: [Shape], output: Shape) {
         self.path = path
         self.inputs = inputs
         self.output = output
+        gradientBuffers = inputs.map { _ in Tensor(shape: [0]) }
     }
 
     func forward(_ xs: [Tensor], _ context: inout RunContext) throws -> Tensor {
@@ -120,7 +124,7 @@ final class ConcatRuntime: MergeRuntime, StatelessRuntime {
         let n = xs.first?.batch ?? 0
         let spatial = output.dimensions[1] * output.dimensions[2]
         let total = output.dimensions[0]
-        var y = Tensor(shape: [n] + output.dimensions)
+        var y = reuse(&outputBuffer, shape: [n] + output.dimensions)
         var offset = 0
         for (part, shape) in zip(xs, inputs) {
             let c = shape.dimensions[0]
@@ -129,6 +133,7 @@ final class ConcatRuntime: MergeRuntime, StatelessRuntime {
             }
             offset += c
         }
+        outputBuffer = y
         return y
     }
 
@@ -138,12 +143,13 @@ final class ConcatRuntime: MergeRuntime, StatelessRuntime {
         let total = output.dimensions[0]
         var parts: [Tensor] = []
         var offset = 0
-        for shape in inputs {
+        for (index, shape) in inputs.enumerated() {
             let c = shape.dimensions[0]
-            var part = Tensor(shape: [dy.batch] + shape.dimensions)
+            var part = reuse(&gradientBuffers[index], shape: [dy.batch] + shape.dimensions)
             for image in 0..<dy.batch {
                 copyElements(dy.storage, from: (image * total + offset) * spatial, into: &part.storage, at: image * c * spatial, count: c * spatial)
             }
+            gradientBuffers[index] = part
             parts.append(part)
             offset += c
         }

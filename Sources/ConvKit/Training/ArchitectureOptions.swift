@@ -1,14 +1,14 @@
 /// The architecture edits of `convkit train --batch-norm` and `--dropout P`: rewrites built on
 /// ``LayerTree/map(_:input:path:_:)``, so they reach into every sequential list and block.
 public enum ArchitectureOptions {
-    /// Inserts `BatchNorm2d` after every convolution (before its activation), named after the
+    /// Inserts `BatchNorm2d` after every convolution, transposed ones too (before its activation), named after the
     /// convolution: `conv1` → `bn1` (or `<name>_bn` when the name has no trailing number).
     /// A layer that read the convolution (by `inputs:`) reads the batch norm instead. Needs no
     /// shapes; an architecture with clashing names is returned unchanged (instantiating it reports them).
     public static func insertingBatchNorm(_ architecture: Architecture) -> Architecture {
         var result = architecture
         let edited = try? LayerTree.map(architecture.body, input: architecture.input, path: "", checkShapes: false) { site in
-            guard let conv = site.layer as? Conv2d else { return nil }
+            guard let conv = site.layer as? any ChannelMixing else { return nil }
             return [conv, BatchNorm(site.names.fresh(derivedName(conv.name, prefix: "bn")), .two, features: conv.outChannels)]
         }.0
         result.body = edited ?? architecture.body
@@ -40,7 +40,7 @@ public enum ArchitectureOptions {
     /// fix the channel count (a batch norm with explicit features would then report a mismatch).
     /// - Throws: ``ConvKitError/invalidArgument(name:reason:)`` when the model has no such layer.
     public static func replacingClasses(_ architecture: Architecture, classes: Int) throws -> Architecture {
-        let weighted = LayerTree.leaves(architecture.body).filter { $0 is Linear || $0 is Conv2d }.count
+        let weighted = LayerTree.leaves(architecture.body).filter { $0 is Linear || $0 is any ChannelMixing }.count
         guard weighted > 0 else {
             throw ConvKitError.invalidArgument(name: "--classes", reason: "model '\(architecture.name)' has no convolution or linear layer to set the classes of")
         }
@@ -48,7 +48,7 @@ public enum ArchitectureOptions {
         var replaced = ""
         var result = architecture
         result.body = try LayerTree.map(architecture.body, input: architecture.input, path: "", checkShapes: false) { site in
-            guard site.layer is Linear || site.layer is Conv2d else { return nil }
+            guard site.layer is Linear || site.layer is any ChannelMixing else { return nil }
             seen += 1
             guard seen == weighted else { return nil }
             replaced = site.path
@@ -56,7 +56,7 @@ public enum ArchitectureOptions {
                 linear.outFeatures = classes
                 return [linear]
             }
-            guard var conv = site.layer as? Conv2d, conv.groups == 1, conv.connectionTable == nil else {
+            guard var conv = site.layer as? any ChannelMixing, conv.groups == 1, (conv as? Conv2d)?.connectionTable == nil else {
                 throw ConvKitError.invalidArgument(name: "--classes", reason: "the last weighted layer '\(site.path)' is a grouped convolution or has a connection table")
             }
             conv.outChannels = classes

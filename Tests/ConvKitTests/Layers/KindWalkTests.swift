@@ -74,11 +74,12 @@ import Testing
         #expect(try Summary(wide).output == before.output)
     }
 
-    /// --batch-norm puts one BatchNorm2d after every convolution the kind holds, --dropout works on it.
+    /// --batch-norm puts one BatchNorm2d after every convolution (transposed ones too) the kind holds,
+    /// --dropout works on it.
     @Test(arguments: cases)
     func batchNormAndDropoutInsertion(c: Case) throws {
         let (model, _) = try Self.model(c.type)
-        let convolutions = LayerTree.leaves(model.body).filter { $0 is Conv2d }.count
+        let convolutions = LayerTree.leaves(model.body).filter { $0 is any ChannelMixing }.count
         let norms = LayerTree.leaves(model.body).filter { $0 is BatchNorm }.count
         let edited = ArchitectureOptions.insertingBatchNorm(model)
         #expect(LayerTree.leaves(edited.body).filter { $0 is BatchNorm }.count == norms + convolutions)

@@ -23,6 +23,9 @@ import Testing
         arguments.classes = nil
         arguments.input = "3,32"
         #expect(expectConvKitError { _ = try arguments.request(defaultThreads: 1) }?.description.contains("--input") == true)
+        // A decoder ending in a transposed convolution: its output channels become the classes.
+        let decoder = Architecture(name: "decoder", input: [4, 3, 3], layers: [ConvTranspose2d("up", 4, 2, kernel: 2, stride: 2)])
+        #expect(try Summary(try ArchitectureOptions.replacingClasses(decoder, classes: 5)).output == [5, 6, 6])
         let noWeights = Architecture(name: "pool", input: [1, 4, 4], layers: [MaxPool2d("p", kernel: 2)])
         #expect(throws: ConvKitError.self) { try ArchitectureOptions.replacingClasses(noWeights, classes: 3) }
     }
