@@ -125,6 +125,14 @@ public struct LayerGraph {
         output = try block.expand(into: &self, inputs: [Self.graphInput], path: path)
     }
 
+    /// The graph of the nodes inside `layer` named under `path` (a sequential's layers, a block's
+    /// expansion), or nil for a leaf: where later layers find the nodes they name by dotted name.
+    static func inside(_ layer: any Layer, path: String) throws -> LayerGraph? {
+        if let sequential = layer as? Sequential { return try LayerGraph(sequential, path: path) }
+        if let block = layer as? any LayerBlock { return try LayerGraph(block: block, path: path) }
+        return nil
+    }
+
     /// Appends a leaf node reading `inputs`; returns its reference.
     public mutating func addNode(_ layer: any LeafLayer, path: String, inputs: [Int], shownInput: Int? = nil) -> Int {
         nodes.append(Node(path: path, layer: layer, inputs: inputs, shownInput: shownInput ?? inputs.first ?? Self.graphInput))

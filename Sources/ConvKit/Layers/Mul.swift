@@ -94,7 +94,7 @@ final class MulRuntime: MergeRuntime, StatelessRuntime, SavesActivations {
         self.path = path
         inputShapes = inputs
         self.shape = shape
-        scaleIndex = inputs[0] == shape && inputs[1] != shape ? 1 : inputs[0] != shape ? 0 : 1
+        scaleIndex = inputs[0] == shape ? 1 : 0
     }
 
     /// Per example: planes of the full input and elements per plane.

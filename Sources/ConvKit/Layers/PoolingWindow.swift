@@ -27,7 +27,7 @@ public struct PoolingWindow: Hashable, Sendable {
 
     /// The padding on all four sides.
     var sides: Padding {
-        paddingEnd.map { .sides(padding.height, $0.height, padding.width, $0.width) } ?? .explicit(padding)
+        paddingEnd.map { .normalized(top: padding.height, bottom: $0.height, left: padding.width, right: $0.width) } ?? .explicit(padding)
     }
 
     func outputShape(for input: Shape, path: String) throws -> Shape {

@@ -48,7 +48,7 @@ public enum Padding: Hashable, Sendable, CustomStringConvertible {
     }
 
     /// Four sides as one value: ``explicit(_:)`` when top = bottom and left = right.
-    static func sides(_ t: Int, _ b: Int, _ l: Int, _ r: Int) -> Padding {
+    public static func normalized(top t: Int, bottom b: Int, left l: Int, right r: Int) -> Padding {
         t == b && l == r ? .explicit(Size2(t, l)) : .sides(top: t, bottom: b, left: l, right: r)
     }
 }

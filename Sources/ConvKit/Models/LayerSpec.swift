@@ -90,15 +90,7 @@ enum LayerSpec {
         while let dot = end {
             let head = String(dotted[..<dot])
             if let at = position[head] {
-                let layer = layers[at]
-                let graph: LayerGraph?
-                if let sequential = layer as? Sequential {
-                    graph = try? LayerGraph(sequential, path: head)
-                } else if let block = layer as? any LayerBlock {
-                    graph = try? LayerGraph(block: block, path: head)
-                } else {
-                    graph = nil
-                }
+                let graph = (try? LayerGraph.inside(layers[at], path: head)) ?? nil
                 return graph?.nodes.contains { $0.path == dotted } == true ? at : nil
             }
             end = dotted[..<dot].lastIndex(of: ".")

@@ -8,7 +8,7 @@ import Testing
     /// 3×3 convolution on 5×5 with [1, 0, 2, 1]: H' = ⌊(5 + 1 + 0 − 2 − 1)/1⌋ + 1 = 4,
     /// W' = ⌊(5 + 2 + 1 − 2 − 1)/1⌋ + 1 = 6.
     @Test func convolutionShapeAndSpec() throws {
-        let conv = Conv2d("c", inChannels: 2, outChannels: 3, kernel: Size2(3), padding: .sides(1, 0, 2, 1))
+        let conv = Conv2d("c", inChannels: 2, outChannels: 3, kernel: Size2(3), padding: .sides(top: 1, bottom: 0, left: 2, right: 1))
         #expect(try conv.outputShape(for: [2, 5, 5], path: "c") == [3, 4, 6])
         #expect(conv.shapeFormula(input: [2, 5, 5], output: [3, 4, 6]) == ["H' = ⌊(5 + 1 + 0 − (3−1) − 1)/1⌋ + 1 = 4",
                                                                           "W' = ⌊(5 + 2 + 1 − (3−1) − 1)/1⌋ + 1 = 6"])
@@ -46,7 +46,7 @@ import Testing
     }
 
     @Test(arguments: [
-        Conv2d("conv", inChannels: 2, outChannels: 2, kernel: Size2(3), stride: Size2(2), padding: .sides(1, 0, 0, 2)) as any InstantiableLayer,
+        Conv2d("conv", inChannels: 2, outChannels: 2, kernel: Size2(3), stride: Size2(2), padding: .sides(top: 1, bottom: 0, left: 0, right: 2)) as any InstantiableLayer,
         AvgPool2d("avg", window: PoolingWindow(kernel: Size2(3), stride: Size2(2), padding: Size2(1, 0), paddingEnd: Size2(0, 1)), countIncludePad: true),
         AvgPool2d("avg-excl", window: PoolingWindow(kernel: Size2(3), stride: Size2(2), padding: Size2(0, 1), paddingEnd: Size2(1, 0)), countIncludePad: false),
     ])

@@ -24,7 +24,7 @@ struct Factorize3x3: ArchitectureRewrite {
         case .explicit, .sides:
             let (t, b, l, r) = padding.sides
             func share(_ total: Int, _ i: Int) -> Int { total / n + (i < total % n ? 1 : 0) }
-            return (0..<n).map { Padding.sides(share(t, $0), share(b, $0), share(l, $0), share(r, $0)) }
+            return (0..<n).map { Padding.normalized(top: share(t, $0), bottom: share(b, $0), left: share(l, $0), right: share(r, $0)) }
         }
     }
 

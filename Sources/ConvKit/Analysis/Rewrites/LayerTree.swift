@@ -105,14 +105,7 @@ enum LayerTree {
     /// The output shapes of the nodes inside a block or sequential, by their dotted names relative
     /// to the list (`split.1`), which later layers of the list may read.
     private static func recordInnerShapes(of layer: any Layer, input: Shape, into shapes: inout [String: Shape]) throws {
-        let graph: LayerGraph
-        if let sequential = layer as? Sequential {
-            graph = try LayerGraph(sequential, path: layer.name)
-        } else if let block = layer as? any LayerBlock {
-            graph = try LayerGraph(block: block, path: layer.name)
-        } else {
-            return
-        }
+        guard let graph = try LayerGraph.inside(layer, path: layer.name) else { return }
         for (node, shape) in zip(graph.nodes, try graph.shapes(for: input)) where shapes[node.path] == nil {
             shapes[node.path] = shape
         }

@@ -88,7 +88,7 @@ struct SpecNode {
         }
         let values = try items.map { try $0.int(what) }
         if let negative = values.first(where: { $0 < 0 }) { throw error("\(what) must be non-negative, found \(negative)") }
-        return values.count == 2 ? .explicit(Size2(values[0], values[1])) : .sides(values[0], values[1], values[2], values[3])
+        return values.count == 2 ? .explicit(Size2(values[0], values[1])) : .normalized(top: values[0], bottom: values[1], left: values[2], right: values[3])
     }
 
     /// A mapping's entries as (key text, key node, value node), rejecting non-string and duplicate keys.
